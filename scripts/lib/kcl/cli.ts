@@ -1,0 +1,39 @@
+/** KCL engine backed by the kcl CLI: one `kcl run` process per request. */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { execa } from "execa";
+import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest } from "./engine.js";
+import { toWire } from "./wire.js";
+
+export class CliEngine implements KclEngine {
+  readonly description: string;
+  constructor(private readonly bin: string, version: string) {
+    this.description = `kcl CLI ${version} (${bin})`;
+  }
+
+  async run(request: KclRunRequest): Promise<unknown[]> {
+    const wire = toWire(request);
+    const tmp = mkdtempSync(join(tmpdir(), "kcl-run-"));
+    try {
+      const paths = wire.sources.map((s, i) => {
+        const p = join(tmp, String(i), s.filename.replace(/^\/+/, ""));
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, s.code);
+        return p;
+      });
+      const args = ["run", ...paths, "--format", "json"];
+      for (const [name, value] of Object.entries(wire.options)) args.push("-D", `${name}=${value}`);
+      const r = await execa(this.bin, args, { cwd: wire.workDir, reject: false, all: true });
+      if (r.exitCode !== 0) {
+        const names = new Map(paths.map((p, i) => [p, wire.sources[i]!.filename]));
+        throw parseKclError(String(r.all ?? r.stderr), (p) => names.get(p) ?? (p.startsWith(tmp) ? relative(tmp, p).replace(/^\d+\//, "") : p));
+      }
+      return parseKclJson(String(r.stdout));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,247 @@
+/**
+ * The pinned toolchain: reads tools.json, installs each tool into .tools/ on first use and
+ * reuses it afterwards. A tool can be replaced by one the user points to with
+ * <NAME>_BIN (KCL_BIN, CROSSPLANE_BIN, HELM_BIN, …); a path that does not work is a warning,
+ * not a silent fallback.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import semver from "semver";
+import { UserError } from "./errors.js";
+import { ROOT, TOOLS_DIR } from "./paths.js";
+
+export interface GoToolPin {
+  description: string;
+  source: "go";
+  module: string;
+  version: string;
+  package: string;
+  versionArgs: string[];
+}
+
+export interface PypiToolPin {
+  description: string;
+  source: "pypi";
+  package: string;
+  version: string;
+  cliVersions: string;
+}
+
+export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw";
+export type GoToolName = Exclude<ToolName, "kcl">;
+
+export interface Pins {
+  kcl: PypiToolPin;
+  crossplane: GoToolPin;
+  "function-auto-ready": GoToolPin;
+  helm: GoToolPin;
+  actionlint: GoToolPin;
+  chainsaw: GoToolPin;
+}
+
+export type Log = (line: string) => void;
+const stderrLog: Log = (line) => process.stderr.write(line + "\n");
+
+let pinsCache: Pins | undefined;
+export function loadPins(): Pins {
+  pinsCache ??= JSON.parse(readFileSync(join(ROOT, "tools.json"), "utf8")) as Pins;
+  return pinsCache;
+}
+
+/** Environment variable that overrides a tool: KCL_BIN, FUNCTION_AUTO_READY_BIN, … */
+export function overrideVariable(name: ToolName): string {
+  return name.toUpperCase().replace(/-/g, "_") + "_BIN";
+}
+
+/** Runs fn while holding an exclusive lock (a directory) so that parallel runs install once. */
+async function withLock<T>(name: string, log: Log, fn: () => Promise<T>): Promise<T> {
+  const locks = join(TOOLS_DIR, "locks");
+  mkdirSync(locks, { recursive: true });
+  const lock = join(locks, name);
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = Number(readFileSync(join(lock, "pid"), { encoding: "utf8", flag: "a+" }) || "0");
+      if (holder && !isAlive(holder)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) log(`waiting for another process installing ${name} (pid ${holder || "?"})…`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Runs a long command, relaying its output with a prefix and a heartbeat. */
+async function runWithProgress(label: string, file: string, args: string[], options: { cwd?: string; env?: Record<string, string> }, log: Log) {
+  const started = Date.now();
+  const timer = setInterval(() => log(`  … ${label}: still working (${Math.round((Date.now() - started) / 1000)}s)`), 20_000);
+  try {
+    const child = execa(file, args, { cwd: options.cwd, env: options.env, all: true, reject: false });
+    child.all?.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) if (line.trim()) log(`  ${label}: ${line}`);
+    });
+    const result = await child;
+    return result;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function works(bin: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    const r = await execa(bin, args, { reject: false, all: true, timeout: 30_000 });
+    return { ok: r.exitCode === 0, output: (r.all ?? "").toString() };
+  } catch (err) {
+    return { ok: false, output: String(err) };
+  }
+}
+
+/** Path of a pinned Go tool, installing it with the Go toolchain when needed. */
+export async function ensureGoTool(name: GoToolName, log: Log = stderrLog): Promise<string> {
+  const pin = loadPins()[name];
+  const envName = overrideVariable(name);
+  const override = process.env[envName];
+  if (override) {
+    const check = await works(override, pin.versionArgs);
+    if (check.ok) return override;
+    log(`warning: ${envName}=${override} does not run (${check.output.split("\n")[0]}); using the pinned ${name} ${pin.version} instead`);
+  }
+  const bin = join(TOOLS_DIR, "bin", name);
+  const stamp = bin + ".pin";
+  const want = `${pin.module}@${pin.version} ${pin.package}`;
+  const current = () => existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8").trim() === want;
+  if (current()) return bin;
+  return withLock(name, log, async () => {
+    if (current()) return bin;
+    if (!(await works("go", ["version"])).ok) {
+      throw new UserError(
+        `${name} ${pin.version} is not installed and Go is not available to install it.\n` +
+          `Install Go 1.25 or newer (https://go.dev/doc/install, or your package manager), or point ${envName} to a ${name} binary.`,
+      );
+    }
+    log(`installing ${name} ${pin.version} with go (first run only; this can take a few minutes)…`);
+    const env: Record<string, string> = { GOFLAGS: "-mod=readonly" };
+    const dl = await runWithProgress(name, "go", ["mod", "download", "-json", `${pin.module}@${pin.version}`], { env }, () => {});
+    let dir: string | undefined;
+    try {
+      dir = (JSON.parse(String(dl.stdout)) as { Dir?: string; Error?: string }).Dir;
+    } catch {
+      /* reported below */
+    }
+    if (dl.exitCode !== 0 || !dir) {
+      throw new UserError(`cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`);
+    }
+    mkdirSync(join(TOOLS_DIR, "bin"), { recursive: true });
+    const tmp = `${bin}.${process.pid}.tmp`;
+    const built = await runWithProgress(name, "go", ["build", "-trimpath", "-o", tmp, pin.package], { cwd: dir, env }, log);
+    if (built.exitCode !== 0) {
+      rmSync(tmp, { force: true });
+      throw new UserError(`building ${name} ${pin.version} failed (go build ${pin.package} in ${pin.module}); see the output above.`);
+    }
+    const check = await works(tmp, pin.versionArgs);
+    if (!check.ok) {
+      rmSync(tmp, { force: true });
+      throw new UserError(`${name} ${pin.version} was built but does not run: ${check.output}`);
+    }
+    renameSync(tmp, bin);
+    writeFileSync(stamp, want + "\n");
+    log(`installed ${name} ${pin.version} into ${bin.slice(ROOT.length + 1)}`);
+    return bin;
+  });
+}
+
+/** How KCL is run: a kcl CLI, or the pinned native library through a Python worker. */
+export type KclRuntime = { kind: "cli"; bin: string; version: string } | { kind: "pylib"; python: string; libDir: string; version: string };
+
+function parseKclVersion(output: string): string | undefined {
+  const m = /(\d+\.\d+\.\d+)/.exec(output);
+  return m?.[1];
+}
+
+async function kclCli(bin: string, range: string): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
+  const r = await works(bin, ["--version"]);
+  if (!r.ok) return { ok: false, why: r.output.split("\n")[0] ?? "" };
+  const version = parseKclVersion(r.output);
+  if (!version || !semver.satisfies(version, range)) return { ok: false, why: `version ${version ?? "unknown"} is outside ${range}` };
+  return { ok: true, version };
+}
+
+/** Finds or installs the KCL engine runtime. */
+export async function ensureKcl(log: Log = stderrLog): Promise<KclRuntime> {
+  const pin = loadPins().kcl;
+  const override = process.env.KCL_BIN;
+  if (override) {
+    const cli = await kclCli(override, pin.cliVersions);
+    if (cli.ok) return { kind: "cli", bin: override, version: cli.version };
+    log(`warning: KCL_BIN=${override} is not usable (${cli.why}); using the pinned KCL library ${pin.version} instead`);
+  } else {
+    const cli = await kclCli("kcl", pin.cliVersions);
+    if (cli.ok) return { kind: "cli", bin: "kcl", version: cli.version };
+  }
+  const python = process.env.PYTHON || "python3";
+  const py = await works(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
+  const pyVersion = py.output.trim();
+  if (!py.ok || !/^3\.(1\d|[2-9]\d)$/.test(pyVersion)) {
+    throw new UserError(
+      "KCL is not available and cannot be installed.\n" +
+        `The pipeline runs KCL through the kcl-lib ${pin.version} native library, which needs Python 3.10+ with pip ` +
+        `(${python} ${py.ok ? `is ${pyVersion}` : "was not found"}).\n` +
+        "Install one of:\n" +
+        "  - Python 3.10 or newer with pip (Debian/Ubuntu: apt-get install python3 python3-pip), or set PYTHON to one;\n" +
+        `  - the kcl CLI (${pin.cliVersions}, https://kcl-lang.io/docs/user_docs/getting-started/install) on PATH, or set KCL_BIN to it.`,
+    );
+  }
+  const libDir = join(TOOLS_DIR, "python", `${pin.package}-${pin.version}-py${pyVersion}`);
+  const stamp = join(libDir, ".installed");
+  if (existsSync(stamp)) return { kind: "pylib", python, libDir, version: pin.version };
+  return withLock("kcl", log, async () => {
+    if (existsSync(stamp)) return { kind: "pylib", python, libDir, version: pin.version };
+    log(`installing KCL (${pin.package} ${pin.version} from PyPI) into ${libDir.slice(ROOT.length + 1)} (first run only)…`);
+    const tmp = `${libDir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    const r = await runWithProgress(
+      "pip",
+      python,
+      ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-warn-script-location", "--target", tmp, `${pin.package}==${pin.version}`],
+      { env: { PIP_ROOT_USER_ACTION: "ignore" } },
+      log,
+    );
+    if (r.exitCode !== 0) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new UserError(`installing ${pin.package} ${pin.version} with pip failed (see above). Check access to PyPI, or set KCL_BIN to a kcl CLI ${pin.cliVersions}.`);
+    }
+    const check = await works(python, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(tmp)}); import kcl_lib.api`]);
+    if (!check.ok) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new UserError(`${pin.package} ${pin.version} was installed but does not load: ${check.output}`);
+    }
+    rmSync(libDir, { recursive: true, force: true });
+    renameSync(tmp, libDir);
+    writeFileSync(stamp, `${pin.package}==${pin.version}\n`);
+    log(`installed KCL ${pin.version}`);
+    return { kind: "pylib", python, libDir, version: pin.version };
+  });
+}
+

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry from scripts/ as compiled JavaScript. The compiled tree (.build/) is
+// refreshed with tsc only when a source under scripts/ is newer than the last compile, so a
+// command costs one Node start instead of a TypeScript loader on every run.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const stamp = join(root, ".build", ".stamp");
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p));
+    else if (e.name.endsWith(".ts")) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const sources = Math.max(newest(join(root, "scripts")), statSync(join(root, "tsconfig.json")).mtimeMs, statSync(join(root, "tsconfig.build.json")).mtimeMs);
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  try {
+    execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+  } catch {
+    process.stderr.write("TypeScript compilation of scripts/ failed (see above).\n");
+    process.exit(1);
+  }
+  writeFileSync(stamp, new Date(sources).toISOString() + "\n");
+}
+
+const [entry, ...rest] = process.argv.slice(2);
+if (!entry) {
+  process.stderr.write("usage: node scripts/run.mjs <entry> [args…]\n");
+  process.exit(2);
+}
+process.argv = [process.argv[0], join(root, "scripts", entry + ".ts"), ...rest];
+await import(pathToFileURL(join(root, ".build", "scripts", entry + ".js")).href);

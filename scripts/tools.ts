@@ -1,0 +1,37 @@
+import { main, parseCommandLine } from "./lib/cli.js";
+import { UsageError } from "./lib/errors.js";
+import { ensureGoTool, ensureKcl, loadPins, type GoToolName } from "./lib/tools.js";
+
+const USAGE = `usage: npm run tools [-- NAME…] [--list]
+
+Installs the pinned tools of tools.json into .tools/ (all of them when no NAME is given).
+  --list   print each tool, its pinned version and where it comes from`;
+
+await main(async () => {
+  const { values, positionals } = parseCommandLine(USAGE, { list: { type: "boolean" }, "compile-only": { type: "boolean" }, help: { type: "boolean", short: "h" } }, true);
+  if (values.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  if (values["compile-only"]) return 0; // scripts/run.mjs compiled scripts/ on the way here
+  const pins = loadPins();
+  if (values.list) {
+    for (const [name, pin] of Object.entries(pins)) {
+      if (name.startsWith("$")) continue;
+      const p = pin as { version: string; module?: string; package: string; source: string };
+      process.stdout.write(`${name.padEnd(20)} ${p.version.padEnd(10)} ${p.source === "go" ? `${p.module} ${p.package}` : `PyPI ${p.package}`}\n`);
+    }
+    return 0;
+  }
+  const names = positionals.length ? positionals : Object.keys(pins).filter((n) => !n.startsWith("$"));
+  for (const name of names) {
+    if (!(name in pins) || name.startsWith("$")) throw new UsageError(`unknown tool ${name}; known: ${Object.keys(pins).filter((n) => !n.startsWith("$")).join(", ")}`);
+    if (name === "kcl") {
+      const rt = await ensureKcl();
+      process.stdout.write(`kcl: ${rt.kind === "cli" ? `CLI ${rt.version} at ${rt.bin}` : `kcl-lib ${rt.version} in ${rt.libDir}`}\n`);
+    } else {
+      process.stdout.write(`${name}: ${await ensureGoTool(name as GoToolName)}\n`);
+    }
+  }
+  return 0;
+});

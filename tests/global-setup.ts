@@ -1,0 +1,10 @@
+// Installs the pinned KCL engine and compiles scripts/ once, before test files run in parallel.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { ensureKcl } from "../scripts/lib/tools.js";
+import { ROOT } from "../scripts/lib/paths.js";
+
+export default async function setup(): Promise<void> {
+  await ensureKcl();
+  execFileSync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "tools", "--compile-only"], { stdio: "inherit" });
+}
