@@ -24,10 +24,11 @@ const sources = Math.max(newest(join(root, "scripts")), statSync(join(root, "tsc
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   try {
-    execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
-  } catch {
-    process.stderr.write("TypeScript compilation of scripts/ failed (see above).\n");
-    process.exit(1);
+    execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: ["ignore", "pipe", "inherit"] });
+  } catch (err) {
+    // tsc still emits JavaScript when there are type errors; `npm test` (typecheck) fails on them.
+    process.stderr.write(String(err.stdout ?? ""));
+    process.stderr.write("warning: scripts/ has TypeScript errors (above); running the compiled code anyway.\n");
   }
   writeFileSync(stamp, new Date(sources).toISOString() + "\n");
 }

@@ -9,7 +9,6 @@ import { readIfExists, writeFilesTogether } from "./fsutil.js";
 import type { KclEngine } from "./kcl/engine.js";
 import { ROOT } from "./paths.js";
 import { catalogueReadme, readCatalogue } from "./catalogue.js";
-import { toYamlStream } from "./yamlio.js";
 
 /** Each package file and the KCL source that produces it. */
 export const PACKAGE_SOURCES: readonly { out: string; source: string }[] = [
@@ -19,22 +18,27 @@ export const PACKAGE_SOURCES: readonly { out: string; source: string }[] = [
 ];
 export const PACKAGE_README = "package/README.md";
 
-/** Runs a KCL source file and returns its `items`, the Kubernetes objects it defines. */
-export async function runItems(engine: KclEngine, source: string, root: string, options?: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-  const docs = await engine.run({ files: [source], workDir: root, options });
-  const items = docs.length === 1 ? (docs[0] as { items?: unknown } | null)?.items : undefined;
-  if (!Array.isArray(items) || items.some((i) => typeof i !== "object" || i === null || Array.isArray(i))) {
-    throw new UserError(`${source}: expected the program to define \`items\`, a list of Kubernetes objects; fix ${source} so that it does.`);
+/**
+ * Runs a KCL source file that defines `items`, the Kubernetes objects of one package file,
+ * and returns them with KCL's own YAML stream for them (one document per item).
+ */
+export async function runItems(engine: KclEngine, source: string, root: string): Promise<{ items: Record<string, unknown>[]; yaml: string }> {
+  const expected = `${source}: expected the program to define \`items\`, a non-empty list of Kubernetes objects; fix ${source} so that it does.`;
+  const whole = await engine.run({ files: [source], workDir: root });
+  const items = (whole[0] as { items?: unknown } | undefined)?.items;
+  if (whole.length !== 1 || !Array.isArray(items) || items.length === 0 || items.some((i) => typeof i !== "object" || i === null || Array.isArray(i))) {
+    throw new UserError(expected);
   }
-  return items as Record<string, unknown>[];
+  const { yaml } = await engine.runYaml({ files: [source], workDir: root, selector: "items" });
+  return { items: items as Record<string, unknown>[], yaml };
 }
 
 /** Generates every package file: path relative to root -> content. */
 export async function generatePackage(engine: KclEngine, root: string = ROOT): Promise<Map<string, string>> {
   const results = await Promise.all([
     ...PACKAGE_SOURCES.map(async ({ out, source }) => {
-      const items = await runItems(engine, source, root);
-      return [out, toYamlStream(items, `Generated from ${source} by \`npm run build\`. Do not edit.`)] as const;
+      const { yaml } = await runItems(engine, source, root);
+      return [out, `# Generated from ${source} by \`npm run build\`. Do not edit.\n${yaml.replace(/\n*$/, "\n")}`] as const;
     }),
     readCatalogue(engine, root).then((c) => [PACKAGE_README, catalogueReadme(c)] as const),
   ]);

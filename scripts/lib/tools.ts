@@ -43,6 +43,8 @@ export interface Pins {
 export type Log = (line: string) => void;
 const stderrLog: Log = (line) => process.stderr.write(line + "\n");
 
+const displayPath = (p: string) => (p.startsWith(ROOT + "/") ? p.slice(ROOT.length + 1) : p);
+
 let pinsCache: Pins | undefined;
 export function loadPins(): Pins {
   pinsCache ??= JSON.parse(readFileSync(join(ROOT, "tools.json"), "utf8")) as Pins;
@@ -55,8 +57,8 @@ export function overrideVariable(name: ToolName): string {
 }
 
 /** Runs fn while holding an exclusive lock (a directory) so that parallel runs install once. */
-async function withLock<T>(name: string, log: Log, fn: () => Promise<T>): Promise<T> {
-  const locks = join(TOOLS_DIR, "locks");
+async function withLock<T>(toolsDir: string, name: string, log: Log, fn: () => Promise<T>): Promise<T> {
+  const locks = join(toolsDir, "locks");
   mkdirSync(locks, { recursive: true });
   const lock = join(locks, name);
   let told = false;
@@ -119,7 +121,12 @@ async function works(bin: string, args: string[]): Promise<{ ok: boolean; output
 }
 
 /** Path of a pinned Go tool, installing it with the Go toolchain when needed. */
-export async function ensureGoTool(name: GoToolName, log: Log = stderrLog): Promise<string> {
+export interface InstallOptions {
+  /** Where tools are installed (default .tools/ in the repository). */
+  toolsDir?: string;
+}
+
+export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { toolsDir = TOOLS_DIR }: InstallOptions = {}): Promise<string> {
   const pin = loadPins()[name];
   const envName = overrideVariable(name);
   const override = process.env[envName];
@@ -128,12 +135,12 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog): Prom
     if (check.ok) return override;
     log(`warning: ${envName}=${override} does not run (${check.output.split("\n")[0]}); using the pinned ${name} ${pin.version} instead`);
   }
-  const bin = join(TOOLS_DIR, "bin", name);
+  const bin = join(toolsDir, "bin", name);
   const stamp = bin + ".pin";
   const want = `${pin.module}@${pin.version} ${pin.package}`;
   const current = () => existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8").trim() === want;
   if (current()) return bin;
-  return withLock(name, log, async () => {
+  return withLock(toolsDir, name, log, async () => {
     if (current()) return bin;
     if (!(await works("go", ["version"])).ok) {
       throw new UserError(
@@ -153,7 +160,7 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog): Prom
     if (dl.exitCode !== 0 || !dir) {
       throw new UserError(`cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`);
     }
-    mkdirSync(join(TOOLS_DIR, "bin"), { recursive: true });
+    mkdirSync(join(toolsDir, "bin"), { recursive: true });
     const tmp = `${bin}.${process.pid}.tmp`;
     const built = await runWithProgress(name, "go", ["build", "-trimpath", "-o", tmp, pin.package], { cwd: dir, env }, log);
     if (built.exitCode !== 0) {
@@ -167,7 +174,7 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog): Prom
     }
     renameSync(tmp, bin);
     writeFileSync(stamp, want + "\n");
-    log(`installed ${name} ${pin.version} into ${bin.slice(ROOT.length + 1)}`);
+    log(`installed ${name} ${pin.version} into ${displayPath(bin)}`);
     return bin;
   });
 }
@@ -189,7 +196,7 @@ async function kclCli(bin: string, range: string): Promise<{ ok: true; version: 
 }
 
 /** Finds or installs the KCL engine runtime. */
-export async function ensureKcl(log: Log = stderrLog): Promise<KclRuntime> {
+export async function ensureKcl(log: Log = stderrLog, { toolsDir = TOOLS_DIR }: InstallOptions = {}): Promise<KclRuntime> {
   const pin = loadPins().kcl;
   const override = process.env.KCL_BIN;
   if (override) {
@@ -213,12 +220,12 @@ export async function ensureKcl(log: Log = stderrLog): Promise<KclRuntime> {
         `  - the kcl CLI (${pin.cliVersions}, https://kcl-lang.io/docs/user_docs/getting-started/install) on PATH, or set KCL_BIN to it.`,
     );
   }
-  const libDir = join(TOOLS_DIR, "python", `${pin.package}-${pin.version}-py${pyVersion}`);
+  const libDir = join(toolsDir, "python", `${pin.package}-${pin.version}-py${pyVersion}`);
   const stamp = join(libDir, ".installed");
   if (existsSync(stamp)) return { kind: "pylib", python, libDir, version: pin.version };
-  return withLock("kcl", log, async () => {
+  return withLock(toolsDir, "kcl", log, async () => {
     if (existsSync(stamp)) return { kind: "pylib", python, libDir, version: pin.version };
-    log(`installing KCL (${pin.package} ${pin.version} from PyPI) into ${libDir.slice(ROOT.length + 1)} (first run only)…`);
+    log(`installing KCL (${pin.package} ${pin.version} from PyPI) into ${displayPath(libDir)} (first run only)…`);
     const tmp = `${libDir}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     const r = await runWithProgress(

@@ -3,7 +3,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { execa } from "execa";
-import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest } from "./engine.js";
+import { parseAllDocuments } from "yaml";
+import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest, type KclYamlOutput } from "./engine.js";
 import { toWire } from "./wire.js";
 
 export class CliEngine implements KclEngine {
@@ -13,6 +14,15 @@ export class CliEngine implements KclEngine {
   }
 
   async run(request: KclRunRequest): Promise<unknown[]> {
+    return parseKclJson(await this.exec(request, "json"));
+  }
+
+  async runYaml(request: KclRunRequest): Promise<KclYamlOutput> {
+    const yaml = await this.exec(request, "yaml");
+    return { documents: parseAllDocuments(yaml).map((d) => d.toJS() as unknown), yaml };
+  }
+
+  private async exec(request: KclRunRequest, format: "json" | "yaml"): Promise<string> {
     const wire = toWire(request);
     const tmp = mkdtempSync(join(tmpdir(), "kcl-run-"));
     try {
@@ -22,14 +32,15 @@ export class CliEngine implements KclEngine {
         writeFileSync(p, s.code);
         return p;
       });
-      const args = ["run", ...paths, "--format", "json"];
+      const args = ["run", ...paths, "--format", format];
+      if (wire.selector) args.push("-S", wire.selector);
       for (const [name, value] of Object.entries(wire.options)) args.push("-D", `${name}=${value}`);
       const r = await execa(this.bin, args, { cwd: wire.workDir, reject: false, all: true });
       if (r.exitCode !== 0) {
         const names = new Map(paths.map((p, i) => [p, wire.sources[i]!.filename]));
         throw parseKclError(String(r.all ?? r.stderr), (p) => names.get(p) ?? (p.startsWith(tmp) ? relative(tmp, p).replace(/^\d+\//, "") : p));
       }
-      return parseKclJson(String(r.stdout));
+      return String(r.stdout);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

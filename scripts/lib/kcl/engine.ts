@@ -20,11 +20,21 @@ export interface KclRunRequest {
   options?: Record<string, unknown>;
   /** Working directory for relative paths and file.read(); defaults to the repository root. */
   workDir?: string;
+  /** Path selector (`kcl run -S`): output only this top-level variable; a list becomes one document per item. */
+  selector?: string;
+}
+
+/** Documents and the YAML text KCL itself printed for them. */
+export interface KclYamlOutput {
+  documents: unknown[];
+  yaml: string;
 }
 
 export interface KclEngine {
   /** Evaluates a program; one document per YAML document the program emits. */
   run(request: KclRunRequest): Promise<unknown[]>;
+  /** Like run, and also returns KCL's own YAML rendering of the output (what `kcl run` prints). */
+  runYaml(request: KclRunRequest): Promise<KclYamlOutput>;
   /** Releases the engine's resources (worker processes). Safe to call twice. */
   close(): Promise<void>;
   /** e.g. "kcl-lib 0.13.2 (worker)" */

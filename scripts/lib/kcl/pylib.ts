@@ -4,11 +4,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "../paths.js";
 import { relativeTo } from "./wire.js";
-import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest } from "./engine.js";
+import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest, type KclYamlOutput } from "./engine.js";
 import { toWire, type WireRequest } from "./wire.js";
 
 interface Pending {
-  resolve: (docs: unknown[]) => void;
+  resolve: (out: KclYamlOutput) => void;
   reject: (err: Error) => void;
   workDir: string;
 }
@@ -38,7 +38,7 @@ class Worker {
     return this.pending.size;
   }
 
-  send(id: number, request: WireRequest): Promise<unknown[]> {
+  send(id: number, request: WireRequest): Promise<KclYamlOutput> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, workDir: request.workDir });
@@ -54,14 +54,14 @@ class Worker {
       const line = this.buffer.slice(0, nl);
       this.buffer = this.buffer.slice(nl + 1);
       if (!line.trim()) continue;
-      const msg = JSON.parse(line) as { id: number; ok: boolean; json?: string; error?: string };
+      const msg = JSON.parse(line) as { id: number; ok: boolean; json?: string; yaml?: string; error?: string };
       const p = this.pending.get(msg.id);
       if (!p) continue;
       this.pending.delete(msg.id);
       if (this.pending.size === 0) this.idle();
       if (msg.ok) {
         try {
-          p.resolve(parseKclJson(msg.json ?? ""));
+          p.resolve({ documents: parseKclJson(msg.json ?? ""), yaml: msg.yaml ?? "" });
         } catch (err) {
           p.reject(err as Error);
         }
@@ -110,8 +110,15 @@ export class PylibEngine implements KclEngine {
     this.description = `kcl-lib ${version} (${this.workers.length} worker${this.workers.length > 1 ? "s" : ""})`;
   }
 
-  run(request: KclRunRequest): Promise<unknown[]> {
-    const wire = toWire(request);
+  async run(request: KclRunRequest): Promise<unknown[]> {
+    return (await this.send(toWire(request))).documents;
+  }
+
+  runYaml(request: KclRunRequest): Promise<KclYamlOutput> {
+    return this.send({ ...toWire(request), yaml: true });
+  }
+
+  private send(wire: WireRequest): Promise<KclYamlOutput> {
     const worker = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
     return worker.send(this.nextId++, wire);
   }

@@ -7,6 +7,8 @@ export interface WireRequest {
   sources: KclSource[];
   options: Record<string, string>;
   workDir: string;
+  selector?: string;
+  yaml?: boolean;
 }
 
 /** Normalises a request: files are read here so every engine gets source text and names. */
@@ -20,7 +22,7 @@ export function toWire(request: KclRunRequest): WireRequest {
   if (sources.length === 0) throw new Error("KCL run request without files or sources");
   const options: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.options ?? {})) options[name] = JSON.stringify(value);
-  return { sources, options, workDir };
+  return { sources, options, workDir, ...(request.selector ? { selector: request.selector } : {}) };
 }
 
 /** A path KCL reports, shown relative to the working directory when it lies inside it. */

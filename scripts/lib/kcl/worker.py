@@ -25,11 +25,15 @@ def run(req):
         k_filename_list=names,
         k_code_list=codes,
         args=[api.Argument(name=k, value=v) for k, v in (req.get("options") or {}).items()],
+        path_selector=[req["selector"]] if req.get("selector") else [],
     )
     result = service.exec_program(args)
     if result.err_message:
         return {"ok": False, "error": result.err_message}
-    return {"ok": True, "json": result.json_result}
+    resp = {"ok": True, "json": result.json_result}
+    if req.get("yaml"):
+        resp["yaml"] = result.yaml_result
+    return resp
 
 
 def main():
