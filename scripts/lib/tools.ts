@@ -162,7 +162,7 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { too
     }
     mkdirSync(join(toolsDir, "bin"), { recursive: true });
     const tmp = `${bin}.${process.pid}.tmp`;
-    const built = await runWithProgress(name, "go", ["build", "-trimpath", "-o", tmp, pin.package], { cwd: dir, env }, log);
+    const built = await runWithProgress(name, "go", ["build", "-o", tmp, pin.package], { cwd: dir, env }, log);
     if (built.exitCode !== 0) {
       rmSync(tmp, { force: true });
       throw new UserError(`building ${name} ${pin.version} failed (go build ${pin.package} in ${pin.module}); see the output above.`);
