@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { UserError } from "./errors.js";
 import { readIfExists, writeFilesTogether } from "./fsutil.js";
-import type { KclEngine } from "./kcl/engine.js";
+import { KclError, type KclEngine } from "./kcl/engine.js";
 import { ROOT } from "./paths.js";
 import { catalogueReadme, readCatalogue } from "./catalogue.js";
 
@@ -24,13 +24,17 @@ export const PACKAGE_README = "package/README.md";
  */
 export async function runItems(engine: KclEngine, source: string, root: string): Promise<{ items: Record<string, unknown>[]; yaml: string }> {
   const expected = `${source}: expected the program to define \`items\`, a non-empty list of Kubernetes objects; fix ${source} so that it does.`;
-  const whole = await engine.run({ files: [source], workDir: root });
-  const items = (whole[0] as { items?: unknown } | undefined)?.items;
-  if (whole.length !== 1 || !Array.isArray(items) || items.length === 0 || items.some((i) => typeof i !== "object" || i === null || Array.isArray(i))) {
-    throw new UserError(expected);
+  let out;
+  try {
+    out = await engine.runYaml({ files: [source], workDir: root, selector: "items" });
+  } catch (err) {
+    // KCL reports a missing selected variable as "invalid path select operand".
+    if (err instanceof KclError && /invalid path select/.test(err.kclMessage)) throw new UserError(expected, { cause: err });
+    throw err;
   }
-  const { yaml } = await engine.runYaml({ files: [source], workDir: root, selector: "items" });
-  return { items: items as Record<string, unknown>[], yaml };
+  const items = out.documents;
+  if (items.length === 0 || items.some((i) => typeof i !== "object" || i === null || Array.isArray(i))) throw new UserError(expected);
+  return { items: items as Record<string, unknown>[], yaml: out.yaml };
 }
 
 /** Generates every package file: path relative to root -> content. */
