@@ -1,10 +1,12 @@
-// Installs the pinned KCL engine and compiles scripts/ once, before test files run in parallel.
+// Installs the pinned KCL engine and helm, and compiles scripts/ once, before test files run in parallel.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ensureKcl } from "../scripts/lib/tools.js";
+import { ensureGoTool, ensureKcl } from "../scripts/lib/tools.js";
 import { ROOT } from "../scripts/lib/paths.js";
 
 export default async function setup(): Promise<void> {
   await ensureKcl();
+  // helm builds for minutes on a fresh machine: do it once here, not inside a test's hook.
+  await ensureGoTool("helm");
   execFileSync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "tools", "--compile-only"], { stdio: "inherit" });
 }
