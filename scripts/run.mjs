@@ -3,7 +3,7 @@
 // refreshed with tsc only when a source under scripts/ is newer than the last compile, so a
 // command costs one Node start instead of a TypeScript loader on every run.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -20,8 +20,16 @@ function newest(dir) {
   return t;
 }
 
+const [entry, ...rest] = process.argv.slice(2);
+if (!entry) {
+  process.stderr.write("usage: node scripts/run.mjs <entry> [args…]\n");
+  process.exit(2);
+}
+const compiled = join(root, ".build", "scripts", entry + ".js");
+
+// Newest source time, read before compiling: a file saved during the compile stays newer.
 const sources = Math.max(newest(join(root, "scripts")), statSync(join(root, "tsconfig.json")).mtimeMs, statSync(join(root, "tsconfig.build.json")).mtimeMs);
-if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources || !existsSync(compiled)) {
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   try {
     execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: ["ignore", "pipe", "inherit"] });
@@ -31,12 +39,11 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
     process.stderr.write("warning: scripts/ has TypeScript errors (above); running the compiled code anyway.\n");
   }
   writeFileSync(stamp, new Date(sources).toISOString() + "\n");
+  utimesSync(stamp, new Date(sources), new Date(sources));
 }
-
-const [entry, ...rest] = process.argv.slice(2);
-if (!entry) {
-  process.stderr.write("usage: node scripts/run.mjs <entry> [args…]\n");
+if (!existsSync(compiled)) {
+  process.stderr.write(`no such command: scripts/${entry}.ts\n`);
   process.exit(2);
 }
 process.argv = [process.argv[0], join(root, "scripts", entry + ".ts"), ...rest];
-await import(pathToFileURL(join(root, ".build", "scripts", entry + ".js")).href);
+await import(pathToFileURL(compiled).href);

@@ -1,0 +1,55 @@
+/**
+ * `npm run verify`: renders every case of a package and runs every rule over the package and the
+ * rendered resources. Reads files only; never writes.
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadCompatibility, type CompatibilityRow } from "../compat.js";
+import { UserError } from "../errors.js";
+import type { KclEngine } from "../kcl/engine.js";
+import { loadPackage, renderCases } from "../render/index.js";
+import { summarize, type Summary } from "./format.js";
+import { RULES } from "./rules/index.js";
+import { createContext, runRules } from "./runner.js";
+import type { Finding, Rule } from "./types.js";
+
+export type { Finding, Rule, RuleFinding, Severity, VerifyContext } from "./types.js";
+export { RULES } from "./rules/index.js";
+export { createContext, runRules } from "./runner.js";
+export { formatFinding, formatJson, formatSummary, summarize } from "./format.js";
+
+export interface VerifyOptions {
+  packageDir: string;
+  casesDir: string;
+  /** File paths in findings are shown relative to this directory (default: absolute). */
+  displayRoot?: string;
+  rules?: readonly Rule[];
+  compatibility?: readonly CompatibilityRow[];
+}
+
+export interface VerifyReport {
+  packageDir: string;
+  casesDir: string;
+  cases: string[];
+  summary: Summary;
+  findings: Finding[];
+}
+
+export async function verify(engine: KclEngine, options: VerifyOptions): Promise<VerifyReport> {
+  const casesDir = resolve(options.casesDir);
+  if (!existsSync(casesDir) || !statSync(casesDir).isDirectory()) {
+    throw new UserError(`${options.casesDir}: no such cases directory (pass --cases DIR, a directory of example XRs <case>.yaml)`);
+  }
+  const pkg = loadPackage(options.packageDir);
+  const cases = await renderCases(engine, pkg, casesDir);
+  const rules = options.rules ?? RULES;
+  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility() });
+  const findings = runRules(ctx, rules, options.displayRoot);
+  return {
+    packageDir: options.packageDir,
+    casesDir: options.casesDir,
+    cases: cases.map((c) => c.case),
+    summary: summarize(findings, cases.length, rules.length),
+    findings,
+  };
+}
