@@ -1,0 +1,111 @@
+/**
+ * `npm run check`: regenerates the package from kcl/ in memory, renders every case against
+ * it, and compares both with what is committed (package/ and tests/golden/).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { diffAgainstDisk, generatePackage, writeGenerated } from "../build.js";
+import type { KclEngine } from "../kcl/engine.js";
+import { ROOT } from "../paths.js";
+import { renderCases } from "../render/cases.js";
+import { cachingEngine, type CachingEngine } from "../render/kcl-cache.js";
+import { loadPackageFromFiles } from "../render/package.js";
+import type { RenderedCase } from "../render/types.js";
+import { compareGoldens, type GoldenReport } from "./index.js";
+
+export interface CheckOptions {
+  root?: string;
+  update?: boolean;
+  /** Reuse the results of unchanged KCL step runs from .cache/render-kcl (default true). */
+  cache?: boolean;
+}
+
+export interface CheckResult {
+  exitCode: number;
+  /** Unified diffs, for stdout. */
+  patches: string[];
+  /** What happened, for stderr. */
+  messages: string[];
+  cases: RenderedCase[];
+  golden: GoldenReport;
+}
+
+function yamlFilesUnder(dir: string, base = dir): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith(".")) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFilesUnder(p, base));
+    else if (/\.ya?ml$/.test(e.name)) out.push(relative(base, p));
+  }
+  return out.sort();
+}
+
+function cacheNote(cache: CachingEngine | undefined): string {
+  const stats = cache?.stats;
+  return stats ? ` (KCL step runs: ${stats.misses + stats.uncacheable} evaluated, ${stats.hits} reused from .cache/render-kcl)` : "";
+}
+
+export async function runCheck(engine: KclEngine, options: CheckOptions = {}): Promise<CheckResult> {
+  const root = options.root ?? ROOT;
+  const packageDir = join(root, "package");
+  const casesDir = join(root, "tests", "cases");
+  const goldenDir = join(root, "tests", "golden");
+  const patches: string[] = [];
+  const messages: string[] = [];
+  let failed = false;
+
+  const generated = await generatePackage(engine, root);
+  // The package as it will be: the committed YAML files, with the generated ones as kcl/ makes them now.
+  const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
+  for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
+  const pkg = loadPackageFromFiles(packageDir, [...files].map(([file, content]) => ({ file, content })));
+
+  const drift = diffAgainstDisk(generated, root);
+  if (options.update) {
+    const changed = writeGenerated(generated, root);
+    if (changed.length) messages.push(`wrote ${changed.join(", ")}`);
+  } else if (drift.length) {
+    failed = true;
+    for (const d of drift) patches.push(d.patch);
+    messages.push(`package/ is out of date with kcl/ (${drift.map((d) => d.path).join(", ")})`);
+  }
+
+  const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"));
+  const renderEngine = cache ?? engine;
+  const cases = await renderCases(renderEngine, pkg, casesDir);
+  cache?.prune();
+  const golden = compareGoldens(cases, goldenDir, { update: options.update, root });
+  for (const o of golden.outcomes) {
+    switch (o.status) {
+      case "failed":
+        failed = true;
+        messages.push(`FAIL ${o.error}${options.update ? ` (${o.golden} not written)` : ""}`);
+        break;
+      case "mismatch":
+      case "missing":
+        failed = true;
+        patches.push(o.patch!);
+        messages.push(`${o.status === "missing" ? "MISSING" : "DIFF"} ${o.golden} (actual output in ${o.golden.replace(/\.yaml$/, ".actual.yaml")})`);
+        break;
+      case "updated":
+      case "created":
+        messages.push(`${o.status} ${o.golden}`);
+        break;
+    }
+  }
+  for (const s of golden.stale) {
+    if (options.update) messages.push(`removed stale ${s} (no case tests/cases/${s.split("/").pop()})`);
+    else {
+      failed = true;
+      messages.push(`STALE ${s}: no case tests/cases/${s.split("/").pop()} renders it; delete it or run the update`);
+    }
+  }
+  const total = cases.length;
+  const bad = golden.outcomes.filter((o) => o.status !== "match" && o.status !== "updated" && o.status !== "created").length;
+  if (failed && !options.update) messages.push(`check failed: ${bad} of ${total} cases differ or fail${drift.length ? ", package/ drifted" : ""}. Review the diff; accept it with \`npm run check -- --update\`.`);
+  else if (failed) messages.push(`update incomplete: ${bad} of ${total} cases failed to render; fix them and run again.`);
+  else messages.push(`${options.update ? "updated" : "ok"}: package/ matches kcl/, ${total} cases match tests/golden/${cacheNote(cache)}`);
+  return { exitCode: failed ? 1 : 0, patches, messages, cases, golden };
+}

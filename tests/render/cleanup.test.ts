@@ -1,0 +1,72 @@
+/**
+ * `--engine crossplane` leaves nothing behind: the function-auto-ready server and the temp
+ * files go on close(), on a failed render, and when the process is interrupted (Ctrl-C).
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { withEngine } from "../../scripts/lib/kcl/index.js";
+import { ROOT } from "../../scripts/lib/paths.js";
+import { createCrossplaneRenderer } from "../../scripts/lib/render/crossplane/renderer.js";
+import { loadPackage, type KubeObject } from "../../scripts/lib/render/index.js";
+import { WIDGETS } from "./helpers.js";
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number | undefined): Promise<boolean> {
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid);
+}
+
+describe("the crossplane engine's servers", () => {
+  it("stop on close(), also after a failed render", async () => {
+    await withEngine(async (engine) => {
+      const r = await createCrossplaneRenderer(engine);
+      expect(alive(r.functionPid)).toBe(true);
+      expect(existsSync(r.tmpDir)).toBe(true);
+      const pkg = loadPackage(join(WIDGETS, "package"));
+      await expect(r.render(pkg, { apiVersion: "example.org/v1alpha1", kind: "Widget", metadata: { name: "w" }, spec: { crossplane: { compositionRef: { name: "nope" } } } } as KubeObject)).rejects.toThrow(/nope/);
+      await r.close();
+      expect(await gone(r.functionPid)).toBe(true);
+      expect(existsSync(r.tmpDir)).toBe(false);
+    });
+  });
+
+  it("stop when the process is interrupted", async () => {
+    const renderer = pathToFileURL(join(ROOT, ".build", "scripts", "lib", "render", "crossplane", "renderer.js")).href;
+    const kcl = pathToFileURL(join(ROOT, ".build", "scripts", "lib", "kcl", "index.js")).href;
+    const script = `
+      const { createEngine } = await import(${JSON.stringify(kcl)});
+      const { createCrossplaneRenderer } = await import(${JSON.stringify(renderer)});
+      const engine = await createEngine();
+      const r = await createCrossplaneRenderer(engine);
+      process.stdout.write(JSON.stringify({ pid: r.functionPid, tmp: r.tmpDir }) + "\\n");
+      setInterval(() => {}, 1000);
+    `;
+    const child = execa(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, reject: false });
+    const info = await new Promise<{ pid: number; tmp: string }>((resolve, reject) => {
+      let out = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]!) as { pid: number; tmp: string });
+      });
+      child.once("exit", () => reject(new Error(`child exited early: ${out}`)));
+    });
+    expect(alive(info.pid)).toBe(true);
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.signal).toBe("SIGINT");
+    expect(await gone(info.pid)).toBe(true);
+    expect(existsSync(info.tmp)).toBe(false);
+  });
+});
