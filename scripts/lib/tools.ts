@@ -4,11 +4,12 @@
  * <NAME>_BIN (KCL_BIN, CROSSPLANE_BIN, HELM_BIN, …); a path that does not work is a warning,
  * not a silent fallback.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { execa } from "execa";
 import semver from "semver";
 import { UserError } from "./errors.js";
+import { writeFileAtomic } from "./fsutil.js";
 import { ROOT, TOOLS_DIR } from "./paths.js";
 
 export interface GoToolPin {
@@ -195,6 +196,49 @@ async function kclCli(bin: string, range: string): Promise<{ ok: true; version: 
   return { ok: true, version };
 }
 
+/** The executable a command name resolves to on PATH (or the path itself), if any. */
+function findOnPath(cmd: string): string | undefined {
+  if (cmd.includes("/")) return existsSync(cmd) ? cmd : undefined;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const p = join(dir || ".", cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Python's major.minor version. Asking Python costs a process start on every command, so the
+ * answer is remembered per interpreter file (its real path, size and modification time).
+ */
+async function pythonVersion(python: string, cacheDir: string): Promise<{ ok: boolean; version: string }> {
+  const exe = findOnPath(python);
+  if (!exe) return { ok: false, version: "" };
+  const real = realpathSync(exe);
+  const st = statSync(real);
+  // pyenv-style shims pick the interpreter from PYENV_VERSION: part of the key.
+  const key = `${real} ${st.size} ${st.mtimeMs} ${process.env.PYENV_VERSION ?? ""}`;
+  const memo = join(cacheDir, "interpreters.json");
+  let known: Record<string, string> = {};
+  try {
+    known = JSON.parse(readFileSync(memo, "utf8")) as Record<string, string>;
+  } catch {
+    /* first run */
+  }
+  if (known[key]) return { ok: true, version: known[key] };
+  const r = await works(exe, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
+  const version = r.output.trim();
+  if (r.ok && /^\d+\.\d+$/.test(version)) {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileAtomic(memo, JSON.stringify({ ...known, [key]: version }, null, 2) + "\n");
+  }
+  return { ok: r.ok, version };
+}
+
 /** Finds or installs the KCL engine runtime. */
 export async function ensureKcl(log: Log = stderrLog, { toolsDir = TOOLS_DIR }: InstallOptions = {}): Promise<KclRuntime> {
   const pin = loadPins().kcl;
@@ -203,13 +247,13 @@ export async function ensureKcl(log: Log = stderrLog, { toolsDir = TOOLS_DIR }: 
     const cli = await kclCli(override, pin.cliVersions);
     if (cli.ok) return { kind: "cli", bin: override, version: cli.version };
     log(`warning: KCL_BIN=${override} is not usable (${cli.why}); using the pinned KCL library ${pin.version} instead`);
-  } else {
+  } else if (findOnPath("kcl")) {
     const cli = await kclCli("kcl", pin.cliVersions);
     if (cli.ok) return { kind: "cli", bin: "kcl", version: cli.version };
   }
   const python = process.env.PYTHON || "python3";
-  const py = await works(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
-  const pyVersion = py.output.trim();
+  const py = await pythonVersion(python, join(toolsDir, "python"));
+  const pyVersion = py.version;
   if (!py.ok || !/^3\.(1\d|[2-9]\d)$/.test(pyVersion)) {
     throw new UserError(
       "KCL is not available and cannot be installed.\n" +

@@ -10,7 +10,14 @@ import os
 import sys
 
 sys.path.insert(0, sys.argv[1])
-import kcl_lib.api as api  # noqa: E402
+try:
+    import kcl_lib.api as api
+except ImportError as err:
+    sys.stderr.write(
+        f"cannot load the KCL library from {sys.argv[1]} with Python {sys.version.split()[0]} ({err}); "
+        f"if the Python interpreter changed, delete .tools/python/interpreters.json and run again\n"
+    )
+    sys.exit(3)
 
 service = api.API()
 
