@@ -39,7 +39,9 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources || !existsSync(compi
     process.stderr.write("warning: scripts/ has TypeScript errors (above); running the compiled code anyway.\n");
   }
   writeFileSync(stamp, new Date(sources).toISOString() + "\n");
-  utimesSync(stamp, new Date(sources), new Date(sources));
+  // Rounded up to the next millisecond: file times carry fractions that a Date cannot hold.
+  const t = new Date(Math.floor(sources) + 1);
+  utimesSync(stamp, t, t);
 }
 if (!existsSync(compiled)) {
   process.stderr.write(`no such command: scripts/${entry}.ts\n`);
