@@ -82,7 +82,7 @@ describe("choosing a version", () => {
   });
 });
 
-describe("the AI Gateway <-> Envoy Gateway table (FACTS.md section 2)", () => {
+describe("the AI Gateway <-> Envoy Gateway table", () => {
   it("says what each AI Gateway series needs", () => {
     expect(envoyGatewayRangeFor("v1.1.0")).toBe(">=1.8.1");
     expect(envoyGatewayRangeFor("1.0.2")).toBe(">=1.8.1");

@@ -188,7 +188,7 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(manifests.some((m) => m.kind === "PodMonitor")).toBe(true);
   });
 
-  it("creates the cluster, node pool and network FACTS.md §1 lists, with the kubeconfig secret <xr>-cluster", async () => {
+  it("creates the cluster, node pool and network dot-kubernetes created, with the kubeconfig secret <xr>-cluster", async () => {
     const r = await render(cloud, { nodeSize: "medium" });
     const count = (apiVersion: string, kind: string) => ofKind(r, apiVersion, kind).length;
     const cluster = clusterMR(r, cloud);

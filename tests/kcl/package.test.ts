@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const CLOUDS = ["aws", "google", "azure"] as const;
-// FACTS.md §1: the apps of dot-kubernetes's Cluster API.
+// The apps of dot-kubernetes's Cluster API.
 const APPS = ["crossplane", "openfunction", "dapr", "traefik", "nvidia", "vllm", "keda", "envoyGateway", "prometheus", "argocd", "externalSecrets"];
 
 const xrd = () => readPackageFile("definition.yaml")[0]!;

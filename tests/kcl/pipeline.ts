@@ -1,6 +1,6 @@
 /**
  * Test helpers for the package's KCL: reads the generated package, runs a composition's KCL steps
- * with the real KCL engine the way function-kcl feeds them (FACTS.md §5: option("params") =
+ * with the real KCL engine the way function-kcl feeds them (option("params") =
  * spec.params + oxr, dxr, ocds, dcds, ctx; `items` out; XR status merged; composition resource
  * name from krm.kcl.dev/composition-resource-name; duplicate names fatal), and reads the chart
  * pins from the header of kcl/apps.k. The general renderer of `npm run render` does the same for

@@ -1,6 +1,6 @@
 /**
  * Small in-memory renders of the shapes verify reads (scripts/lib/render/types.ts), for rule unit
- * tests. Values follow FACTS.md sections 1-4; each test breaks one thing in a fresh copy.
+ * tests. Values follow the package's real shapes; each test breaks one thing in a fresh copy.
  */
 import { loadCompatibility } from "../../scripts/lib/compat.js";
 import type { ComposedResource, KubeObject, LoadedPackage, RenderedCase } from "../../scripts/lib/render/types.js";

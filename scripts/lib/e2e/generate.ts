@@ -32,7 +32,7 @@ export const E2E_CASES: readonly { case: string; what: string }[] = [
   { case: "all-apps", what: "every app of the catalogue and its Usage (EKS)" },
 ];
 
-/** Helm charts of the Envoy AI Gateway bundle (FACTS §2). */
+/** Helm charts of the Envoy AI Gateway bundle. */
 export const AI_GATEWAY_CHARTS = ["gateway-helm", "ai-gateway-crds-helm", "ai-gateway-helm"];
 /** Kinds of provider-kubernetes Object manifests that belong to the bundle. */
 const AI_GATEWAY_OBJECT_KINDS = ["GatewayClass", "Gateway"];

@@ -1,5 +1,5 @@
 /**
- * Facts about the charts verify knows by name (FACTS.md sections 2 and 3). Rules identify a
+ * Facts about the charts verify knows by name (the charts' and Envoy Gateway's own sources). Rules identify a
  * Release by its chart name, never by the composed resource's name.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Envoy Gateway's extensionManager facts by version (FACTS.md section 3). Versions are the
+ * Envoy Gateway's extensionManager facts by version (from its config types and validation). Versions are the
  * gateway-helm chart versions, which equal Envoy Gateway's release versions.
  */
 
