@@ -2,14 +2,15 @@
  * Test helpers for the package's KCL: reads the generated package, runs a composition's KCL steps
  * with the real KCL engine the way function-kcl feeds them (option("params") =
  * spec.params + oxr, dxr, ocds, dcds, ctx; `items` out; XR status merged; composition resource
- * name from krm.kcl.dev/composition-resource-name; duplicate names fatal), and reads the chart
- * pins from the header of kcl/apps.k. The general renderer of `npm run render` does the same for
- * every case; these helpers keep the package tests independent of it.
+ * name from krm.kcl.dev/composition-resource-name; duplicate names fatal), without the XRD
+ * defaulting, selection and Crossplane metadata of `npm run render`, so that a test can feed a
+ * step any value (also ones the XRD would reject) and see the step's own answer.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import type { KclEngine } from "../../scripts/lib/kcl/index.js";
+import { APPS_FILE, extractPins } from "../../scripts/lib/bump/kclfile.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 
 export type Obj = Record<string, any>;
@@ -108,27 +109,14 @@ export const usages = (r: Rendered) => ofKind(r, "protection.crossplane.io/v1bet
 export const releaseOf = (r: Rendered, chart: string): Obj | undefined => releases(r).find((o) => o.spec.forProvider.chart.name === chart);
 
 /**
- * The chart pins of kcl/apps.k's header: every `# renovate: … depName=<repo>/<chart> …` marker
- * line pins the first `_<var> = "<version>"` below it. Chart name -> version; a variable pinned by
- * a tarball URL (no marker) is returned under its variable name.
+ * The chart pins of kcl/apps.k's header, read with the same reader `npm run bump` uses:
+ * chart name -> version; a variable pinned by a tarball URL is returned under `_<variable>`.
  */
 export function chartPins(): Map<string, string> {
-  const lines = readFileSync(join(ROOT, "kcl", "apps.k"), "utf8").split("\n");
   const pins = new Map<string, string>();
-  let pending: string[] = [];
-  for (const line of lines) {
-    const marker = /^# renovate: .*\bdepName=(\S+)/.exec(line);
-    if (marker) {
-      pending.push(marker[1]!.split("/").pop()!);
-      continue;
-    }
-    const pin = /^(_\w+) = "([^"]*)"$/.exec(line);
-    if (pin) {
-      for (const chart of pending) pins.set(chart, pin[2]!);
-      if (pending.length === 0) pins.set(pin[1]!, pin[2]!);
-      pending = [];
-    }
-    if (/^\s*$/.test(line) && pins.size > 0) break;
+  for (const pin of extractPins(readFileSync(join(ROOT, APPS_FILE), "utf8")).pins) {
+    if (pin.charts.length === 0) pins.set(`_${pin.variable}`, pin.value);
+    for (const chart of pin.charts) pins.set(chart.chart, pin.value);
   }
   return pins;
 }
