@@ -1,4 +1,4 @@
-// Installs the pinned KCL engine and helm, and compiles scripts/ once, before test files run in parallel.
+// Installs the pinned KCL engine and the Go tools the tests run, and compiles scripts/ once, before test files run in parallel.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { ensureGoTool, ensureKcl } from "../scripts/lib/tools.js";
@@ -6,7 +6,7 @@ import { ROOT } from "../scripts/lib/paths.js";
 
 export default async function setup(): Promise<void> {
   await ensureKcl();
-  // helm builds for minutes on a fresh machine: do it once here, not inside a test's hook.
-  await ensureGoTool("helm");
+  // Go tools build for minutes on a fresh machine: do it once here, not inside a test's hook.
+  for (const tool of ["helm", "crossplane", "function-auto-ready"] as const) await ensureGoTool(tool);
   execFileSync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "tools", "--compile-only"], { stdio: "inherit" });
 }
