@@ -1,16 +1,11 @@
 // Clusters that are incomplete or wrong: the steps produce the right resources or stop with a
 // message that names the field, never a failure deep inside KCL.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, KclError, type KclEngine } from "../../scripts/lib/kcl/index.js";
+import { describe, expect, it } from "vitest";
+import { KclError } from "../../scripts/lib/kcl/index.js";
+import { useEngine } from "../helpers/engine.js";
 import { clusterXR, composition, kclSteps, objects, readPackageFile, releaseOf, releases, runComposition, usages, type Obj } from "./pipeline.js";
 
-let engine: KclEngine;
-beforeAll(async () => {
-  engine = await createEngine();
-});
-afterAll(async () => {
-  await engine?.close();
-});
+const engine = useEngine();
 
 const CLOUDS = ["aws", "google", "azure"] as const;
 

@@ -1,8 +1,8 @@
 // The compositions' KCL steps, run with the real KCL engine on example Clusters of every cloud.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
+import { describe, expect, it } from "vitest";
+import { useEngine } from "../helpers/engine.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 import {
   chartPins,
@@ -21,13 +21,7 @@ import {
   type Rendered,
 } from "./pipeline.js";
 
-let engine: KclEngine;
-beforeAll(async () => {
-  engine = await createEngine();
-});
-afterAll(async () => {
-  await engine?.close();
-});
+const engine = useEngine();
 
 const CLOUDS = ["aws", "google", "azure"] as const;
 type Cloud = (typeof CLOUDS)[number];

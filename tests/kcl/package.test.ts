@@ -2,20 +2,14 @@
 // and the app catalogue (package/README.md) against what the compositions really install.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { diffAgainstDisk, generatePackage } from "../../scripts/lib/build.js";
 import { readCatalogue, type CatalogueEntry } from "../../scripts/lib/catalogue.js";
-import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
+import { useEngine } from "../helpers/engine.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 import { chartPins, clusterXR, composition, compositions, kclSteps, loadYaml, objects, readPackageFile, releases, runComposition, type Obj, type Rendered } from "./pipeline.js";
 
-let engine: KclEngine;
-beforeAll(async () => {
-  engine = await createEngine();
-});
-afterAll(async () => {
-  await engine?.close();
-});
+const engine = useEngine();
 
 const CLOUDS = ["aws", "google", "azure"] as const;
 // The apps of dot-kubernetes's Cluster API.
