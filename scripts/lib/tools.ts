@@ -11,6 +11,7 @@ import semver from "semver";
 import { UserError } from "./errors.js";
 import { writeFileAtomic } from "./fsutil.js";
 import { ROOT, TOOLS_DIR } from "./paths.js";
+import { isProcessAlive } from "./process.js";
 
 export interface GoToolPin {
   description: string;
@@ -71,7 +72,7 @@ async function withLock<T>(toolsDir: string, name: string, log: Log, fn: () => P
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const holder = Number(readFileSync(join(lock, "pid"), { encoding: "utf8", flag: "a+" }) || "0");
-      if (holder && !isAlive(holder)) {
+      if (holder && !isProcessAlive(holder)) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
@@ -84,15 +85,6 @@ async function withLock<T>(toolsDir: string, name: string, log: Log, fn: () => P
     return await fn();
   } finally {
     rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

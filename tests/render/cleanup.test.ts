@@ -11,17 +11,10 @@ import { withEngine } from "../../scripts/lib/kcl/index.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 import { createCrossplaneRenderer } from "../../scripts/lib/render/crossplane/renderer.js";
 import { loadPackage, type KubeObject } from "../../scripts/lib/render/index.js";
+import { isProcessAlive } from "../../scripts/lib/process.js";
 import { WIDGETS } from "./helpers.js";
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = (pid: number | undefined): boolean => !!pid && isProcessAlive(pid);
 
 async function gone(pid: number | undefined): Promise<boolean> {
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));

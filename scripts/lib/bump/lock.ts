@@ -5,18 +5,10 @@
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
+import { isProcessAlive } from "../process.js";
 
 export function lockPath(root: string): string {
   return join(root, ".cache", "bump.lock");
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Takes the lock or throws a UserError naming the holder. Returns the release function. */
@@ -42,7 +34,7 @@ export function acquireLock(root: string): () => void {
       } catch {
         continue; // released meanwhile
       }
-      if (holder && alive(holder)) {
+      if (holder && isProcessAlive(holder)) {
         throw new UserError(`another bump is running (pid ${holder}, lock ${path}); wait for it to finish. If no bump is running, delete ${path}.`);
       }
       rmSync(path, { force: true }); // its process is gone

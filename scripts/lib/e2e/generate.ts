@@ -19,6 +19,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { toYamlStream } from "../yamlio.js";
+import { ENVOY_GATEWAY_BUNDLE } from "../verify/data/charts.js";
 
 export const E2E_DIR = "tests/e2e";
 
@@ -32,8 +33,6 @@ export const E2E_CASES: readonly { case: string; what: string }[] = [
   { case: "all-apps", what: "every app of the catalogue and its Usage (EKS)" },
 ];
 
-/** Helm charts of the Envoy AI Gateway bundle. */
-export const AI_GATEWAY_CHARTS = ["gateway-helm", "ai-gateway-crds-helm", "ai-gateway-helm"];
 /** Kinds of provider-kubernetes Object manifests that belong to the bundle. */
 const AI_GATEWAY_OBJECT_KINDS = ["GatewayClass", "Gateway"];
 const AI_GATEWAY_CRDS = /^(inferencepools|inferenceobjectives)\./;
@@ -104,7 +103,7 @@ const isUsage = (o: Obj) => o.kind === "Usage" && o.apiVersion.startsWith("prote
 
 function isAiGatewayResource(o: Obj): boolean {
   const forProvider = ((o.spec ?? {}) as { forProvider?: { chart?: { name?: string }; manifest?: { kind?: string; metadata?: { name?: string } } } }).forProvider;
-  if (o.kind === "Release" && AI_GATEWAY_CHARTS.includes(forProvider?.chart?.name ?? "")) return true;
+  if (o.kind === "Release" && (ENVOY_GATEWAY_BUNDLE as readonly string[]).includes(forProvider?.chart?.name ?? "")) return true;
   const manifest = forProvider?.manifest;
   if (o.kind === "Object" && manifest) {
     if (AI_GATEWAY_OBJECT_KINDS.includes(manifest.kind ?? "")) return true;
