@@ -115,6 +115,17 @@ describe("each rule fires on the break it exists for", () => {
     for (const f of only(findings, "eg-config")) expect(f.message).toContain("only one backend target can be configured for the extension manager");
   });
 
+  it("crd-protected-group: the InferencePool CRD without its approval annotation is refused as the API server refuses it", async () => {
+    const { findings } = await verifyBroken((w) => w.replace(APPS, /\n\s*"api-approved\.kubernetes\.io" = "[^"]*"/, ""));
+    const fs = only(findings, "crd-protected-group");
+    expect(fs.map((f) => f.case).sort()).toEqual(envoyGatewayCases);
+    // Only the k8s.io group is protected; the x-k8s.io InferenceObjective CRD passes without it.
+    for (const f of fs) {
+      expect(f.resource).toMatch(/-app-inference-crd-inferencepools$/);
+      expect(f.message).toContain('"inferencepools.inference.networking.k8s.io" is invalid: metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation');
+    }
+  });
+
   it("eg-extension-server: the controller Release moved to another namespace", async () => {
     const { findings } = await verifyBroken((w) => w.replace(APPS, '_release("aiGateway", _aiGatewayValues)', '_releaseWith("aiGateway", _aiGatewayValues, {namespace = "ai-gateway-moved"})'));
     const fs = only(findings, "eg-extension-server");

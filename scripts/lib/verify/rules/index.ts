@@ -1,6 +1,7 @@
 /** Every rule verify runs, in the order findings are reported. */
 import type { Rule } from "../types.js";
 import { caseRender } from "./case-render.js";
+import { crdProtectedGroup } from "./crd-protected-group.js";
 import { egBundle } from "./eg-bundle.js";
 import { egCompat } from "./eg-compat.js";
 import { egConfig } from "./eg-config.js";
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   usageCoverage,
   usageTargets,
   xrReady,
+  crdProtectedGroup,
   pkgPlaceholders,
   pkgDuplicates,
   pkgDependencies,
