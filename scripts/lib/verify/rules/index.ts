@@ -14,6 +14,7 @@ import { pkgPlaceholders } from "./pkg-placeholders.js";
 import { pkgSecrets } from "./pkg-secrets.js";
 import { usageCoverage } from "./usage-coverage.js";
 import { usageTargets } from "./usage-targets.js";
+import { xrReady } from "./xr-ready.js";
 
 export const RULES: readonly Rule[] = [
   pkgContents,
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   egCompat,
   usageCoverage,
   usageTargets,
+  xrReady,
   crdProtectedGroup,
   pkgPlaceholders,
   pkgDuplicates,
