@@ -183,7 +183,7 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(externalSecrets.map((m) => m.kind).sort()).toEqual(["ClusterSecretStore", "ExternalSecret"]);
     for (const m of externalSecrets) expect(m.apiVersion).toBe("external-secrets.io/v1");
     expect(JSON.stringify(releaseOf(r, "argo-cd"))).not.toMatch(/argocdServerAdminPassword|\$2[aby]\$/);
-    expect(releaseOf(r, "cilium") !== undefined).toBe(cloud === "azure");
+    expect(releaseOf(r, "cilium") !== undefined).toBe(cloud !== "aws");
     expect(manifests.some((m) => m.kind === "PodMonitor")).toBe(true);
   });
 
@@ -324,10 +324,11 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(r.status.controlPlaneStatus).toBe("Available");
     expect(r.status.nodePoolStatus).toBe(pool ? "Creating" : "Available");
     if (cloud === "google") {
-      // Cilium on GKE routes natively over the cluster's pod range once it is known.
+      // Cilium on GKE is composed from the start (as in dot-kubernetes) and routes natively over
+      // the cluster's pod range once it is known.
       expect(r.status.clusterIpv4Cidr).toBe("10.52.0.0/14");
       expect(r.status.field1).toBe("10.52.0.0/14");
-      expect(releaseOf(first, "cilium")).toBeUndefined();
+      expect(releaseOf(first, "cilium")!.spec.forProvider.set).toContainEqual({ name: "ipv4NativeRoutingCIDR" });
       expect(releaseOf(r, "cilium")!.spec.forProvider.set).toContainEqual({ name: "ipv4NativeRoutingCIDR", value: "10.52.0.0/14" });
       expect(releaseOf(r, "cilium")!.spec.forProvider.chart.version).toBe(pins.get("cilium"));
     }
