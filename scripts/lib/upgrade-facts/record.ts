@@ -57,6 +57,8 @@ export interface RecordOptions {
   casesDir: string;
   /** The providers' CRD defaults (live.ts crdDefaulter). */
   defaulter?: Defaulter;
+  /** The Chainsaw test folders under tests/ to replay (default TESTS). */
+  tests?: readonly string[];
 }
 
 function git(gitDir: string, args: string[]): Buffer {
@@ -69,10 +71,10 @@ function git(gitDir: string, args: string[]): Buffer {
 }
 
 /** Extracts package/ and the replayed test folders of `commit` into a temporary directory. */
-function extract(gitDir: string, commit: string): string {
+function extract(gitDir: string, commit: string, tests: readonly string[]): string {
   if (!existsSync(gitDir)) throw new UserError(`${gitDir}: no such git directory; pass the old repository's git directory (a clone or a bare mirror)`);
   const dir = mkdtempSync(join(tmpdir(), "upgrade-facts-"));
-  const paths = ["package", ...TESTS.map((t) => `tests/${t}`), "tests/common"];
+  const paths = ["package", ...tests.map((t) => `tests/${t}`), "tests/common"];
   const archive = git(gitDir, ["archive", "--format=tar", commit, ...paths]);
   execFileSync("tar", ["-x", "-C", dir], { input: archive });
   return dir;
@@ -111,7 +113,7 @@ async function replayTest(engine: KclEngine, pkg: LoadedPackage, root: string, t
       const body = kind && isObject(op[kind]) ? (op[kind] as Record<string, unknown>) : undefined;
       if (!kind || !body || typeof body.file !== "string") throw new UserError(`${test}/chainsaw-test.yaml operation ${index}: only apply, patch and assert with a file are replayed`);
       const file = join(dir, body.file);
-      const name = `${test}/${String(body.file).replace(/^\.\.\//, "")}`;
+      const name = body.file.startsWith("../") ? body.file.slice(3) : `${test}/${body.file}`;
       if (kind !== "assert") {
         for (const doc of docsOf(file)) applied = mergePatch(applied, resolveTree(doc, bindings));
         state = undefined;
@@ -134,11 +136,12 @@ async function replayTest(engine: KclEngine, pkg: LoadedPackage, root: string, t
 }
 
 export async function recordFacts(engine: KclEngine, options: RecordOptions): Promise<UpgradeFacts> {
-  const root = extract(options.gitDir, options.commit);
+  const tests = options.tests ?? TESTS;
+  const root = extract(options.gitDir, options.commit, tests);
   try {
     const pkg = loadPackage(join(root, "package"));
     const facts: UpgradeFacts = { source: { repository: options.repository, commit: options.commit }, states: [], asserts: [], notRenderable: [] };
-    for (const test of TESTS) await replayTest(engine, pkg, root, test, facts, options.defaulter);
+    for (const test of tests) await replayTest(engine, pkg, root, test, facts, options.defaulter);
     for (const c of listCases(options.casesDir)) {
       const xr = readXrFile(join(options.casesDir, c + ".yaml")) as KubeObject;
       try {
