@@ -15,6 +15,7 @@ const TRICKY: Record<string, unknown> = {
   colon: "x: y",
   version: "1.33",
   cidr: "10.0.0.0/16",
+  dotUnderscore: "._",
   yes: "yes",
   y: "y",
   off: "off",
