@@ -6,10 +6,10 @@
  * that cannot reach its newest version is held back with the reason. Pure: no I/O.
  */
 import semver from "semver";
-import { checkCompatibility, type CompatibilityRow } from "../compat.js";
+import { checkCompatibility, rowFor, type CompatibilityRow } from "../compat.js";
 import type { ResolvedChart } from "./datasources/index.js";
 import { aliasOf, type Pin } from "./kclfile.js";
-import { compareVersions, formatLike, intersectVersions, type AvailableVersion } from "./versioning.js";
+import { formatLike, intersectVersions, type AvailableVersion } from "./versioning.js";
 
 /** What the registries said about one pin: its charts' versions, or why they could not be read. */
 export type PinLookup = { ok: true; resolved: ResolvedChart[] } | { ok: false; failures: { chart: string; location: string; message: string }[] };
@@ -81,8 +81,13 @@ interface Option {
 function optionsFor(pin: Pin, lookup: PinLookup | undefined, policy: string): Option[] {
   const current: Option = { version: pin.value.replace(/^v/, "") };
   if (!lookup?.ok) return [current];
+  const range = new semver.Range(policy);
+  const pinned = new semver.SemVer(current.version);
   const newer = intersectVersions(lookup.resolved.map((r) => r.set))
-    .filter((v) => semver.prerelease(v.version) === null && semver.satisfies(v.version, policy) && compareVersions(v.version, pin.value) > 0)
+    .filter((v) => {
+      const parsed = new semver.SemVer(v.version);
+      return parsed.prerelease.length === 0 && range.test(parsed) && parsed.compare(pinned) > 0;
+    })
     .map((v) => ({ version: v.version, available: v }));
   return [...newer, current];
 }
@@ -119,9 +124,18 @@ export function planAll(input: AllPlanInput): AllPlan {
   const aiOpts = ai && options.get(ai.variable);
   const egOpts = eg && options.get(eg.variable);
   if (ai && eg && aiOpts && egOpts) {
+    // The table's Envoy Gateway range for each AI Gateway version (one Range per row, not per pair).
+    const ranges = new Map<CompatibilityRow, semver.Range>();
+    const needs = (ai: string) => {
+      const row = rowFor(ai, input.compatibility);
+      if (!row || row.endOfLife || row.envoyGateway === undefined) return undefined;
+      if (!ranges.has(row)) ranges.set(row, new semver.Range(row.envoyGateway, { includePrerelease: true }));
+      return ranges.get(row)!;
+    };
     let pair: { a: Option; e: Option } | undefined;
     for (const a of aiOpts.options) {
-      const e = egOpts.options.find((o) => checkCompatibility(a.version, o.version, input.compatibility).compatible);
+      const range = needs(a.version);
+      const e = range && egOpts.options.find((o) => range.test(o.version));
       if (e) {
         pair = { a, e };
         break;

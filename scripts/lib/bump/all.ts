@@ -64,7 +64,12 @@ export async function runBumpAll(options: BumpAllOptions = {}): Promise<BumpAllO
   const http: Partial<HttpOptions> = { ...options.http, ...(options.signal ? { signal: options.signal } : {}) };
   const release = options.dryRun ? () => {} : acquireLock(root);
   try {
-    const work: Lookup[] = extracted.pins.filter((p) => p.kind === "chart" && !p.problem).flatMap((pin) => pin.charts.map((ref) => ({ pin, ref })));
+    // OCI lookups first: each is a chain of requests (challenge, token, every tags page), so they
+    // start early and the single index.yaml requests fill the other slots meanwhile.
+    const work: Lookup[] = extracted.pins
+      .filter((p) => p.kind === "chart" && !p.problem)
+      .flatMap((pin) => pin.charts.map((ref) => ({ pin, ref })))
+      .sort((a, b) => Number(a.ref.datasource !== "docker") - Number(b.ref.datasource !== "docker"));
     const started = performance.now();
     const results = await mapBounded(work, options.concurrency ?? DEFAULT_CONCURRENCY, ({ ref }) => {
       log(`resolving ${ref.chart} from ${applyOverrides(ref.source, overrides).source}…`);
