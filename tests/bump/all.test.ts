@@ -17,7 +17,7 @@ import { startHelmRepos, type HelmRepoServer } from "../../scripts/lib/bump/test
 import { startOciHarness, type OciHarness } from "../../scripts/lib/bump/testing/registry.js";
 import { checkCompatibility } from "../../scripts/lib/compat.js";
 import { ROOT } from "../../scripts/lib/paths.js";
-import { makeRoot, readApps, removeTemps, tree, unusedPort, type StubStep } from "./helpers.js";
+import { makeFullRoot, makeRoot, readApps, removeTemps, tree, unusedPort, type StubStep } from "./helpers.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -38,7 +38,7 @@ const HELM: Record<string, string[]> = {
   "external-secrets": ["2.0.0", "2.0.1"],
   "gpu-operator": ["v25.10.1", "v25.10.2", "v26.1.0"],
 };
-const STEP_NAMES = ["build", "check --update", "verify", "lint --fix"];
+const STEP_NAMES = ["build", "check --update", "verify", "lint --fix --e2e"];
 
 let h: OciHarness;
 let helmRepos: HelmRepoServer;
@@ -205,7 +205,7 @@ describe("applying the plan", () => {
     const paths = ["kcl/apps.k", "package", "tests/golden", "tests/e2e"];
     const before = tree(root, paths);
     const err = await failure(bumpAll(root));
-    expect(err.message).toContain("step `lint --fix` failed (node scripts/run.mjs lint --fix, exit code 1)");
+    expect(err.message).toContain("step `lint --fix --e2e` failed (node scripts/run.mjs lint --fix --e2e, exit code 1)");
     expect(err.message).toContain("  | FAIL e2e tests");
     expect(tree(root, paths)).toEqual(before);
     expect(existsSync(join(root, "tests", "e2e", "new"))).toBe(false);
@@ -246,7 +246,7 @@ describe("the command line", () => {
 
     const text = await cli(["--all", "--dry-run", "--root", root], envWith());
     expect(text.stdout).toContain("  keda 2.19.0 → 2.19.1 (keda)");
-    expect(text.stdout.trim().split("\n").at(-1)).toBe("dry run: nothing written; the bump would write kcl/apps.k, then run build, check --update, verify, lint --fix");
+    expect(text.stdout.trim().split("\n").at(-1)).toBe("dry run: nothing written; the bump would write kcl/apps.k, then run build, check --update, verify, lint --fix --e2e");
     expect(tree(root)).toEqual(before);
   });
 
@@ -263,4 +263,26 @@ describe("the command line", () => {
       expect(r.stderr).toContain(message);
     }
   });
+});
+
+describe("with the real pipeline", () => {
+  it("moves the whole plan, regenerates package/, the goldens and tests/e2e/ once, and the checks pass on the result", async () => {
+    const root = makeFullRoot();
+    const run = (args: string[]) =>
+      execFileAsync(process.execPath, [join(root, "scripts", "run.mjs"), ...args], { cwd: root, timeout: 180_000 }).then(
+        () => 0,
+        (e: { code: number; stdout: string; stderr: string }) => `${e.code}: ${e.stdout}${e.stderr}`,
+      );
+    const apps = readApps(root);
+    const out = await bumpAll(root);
+    expect(readApps(root)).toBe(withPins(apps, Object.fromEntries(out.plan.moves.map((m) => [m.pin.variable, m.to]))));
+    expect(out.applied!.steps.map((s) => `${s.name} ${s.status}`)).toEqual(STEP_NAMES.map((n) => `${n} ok`));
+    const ai = out.plan.moves.find((m) => m.pin.variable === "aiGateway")!;
+    const changed = out.applied!.changedFiles;
+    expect(changed).toEqual(expect.arrayContaining(["kcl/apps.k", "package/compositions.yaml", "tests/golden/app-envoy-gateway.yaml", "tests/e2e/app-envoy-gateway/ai-gateway.yaml"]));
+    expect(readFileSync(join(root, "tests", "e2e", "app-envoy-gateway", "ai-gateway.yaml"), "utf8")).toContain(`version: ${ai.to}`);
+    expect(await run(["build", "--check"])).toBe(0);
+    expect(await run(["check"])).toBe(0);
+    expect(await run(["lint", "--e2e"])).toBe(0);
+  }, 600_000);
 });

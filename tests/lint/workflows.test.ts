@@ -105,7 +105,7 @@ describe("renovate.json", () => {
     expect(config.extends).toContain("helpers:pinGitHubActionDigests");
     expect(rule.matchManagers).toEqual(["custom.regex"]);
     expect(rule.postUpgradeTasks!.fileFilters).toEqual(UPDATE_PATHS.filter((p) => p.endsWith("/")).map((p) => `${p}**`));
-    expect(rule.postUpgradeTasks!.commands).toEqual(["npm ci", "npm run build", "npm run check -- --update", "npm run lint -- --fix"]);
+    expect(rule.postUpgradeTasks!.commands).toEqual(["npm ci", "npm run build", "npm run check -- --update", "npm run lint -- --fix --e2e"]);
   });
 
   it("every command is allowed by the allowedPostUpgradeCommands the README gives bot admins", () => {

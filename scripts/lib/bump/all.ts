@@ -20,7 +20,7 @@ import { planAll, type AllPlan, type PinLookup } from "./all-plan.js";
 import { mapBounded } from "./pool.js";
 
 /** The steps of a whole-plan bump: the single-bump steps, then the e2e tests from the new goldens. */
-export const ALL_STEPS: readonly Step[] = [...STEPS, { name: "lint --fix", entry: "lint", args: ["--fix"] }];
+export const ALL_STEPS: readonly Step[] = [...STEPS, { name: "lint --fix --e2e", entry: "lint", args: ["--fix", "--e2e"] }];
 
 /** Registry requests in flight at once. */
 export const DEFAULT_CONCURRENCY = 4;
