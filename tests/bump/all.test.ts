@@ -164,7 +164,7 @@ describe("the plan", () => {
     expect(ai.to).toBe(`v${best}`);
     expect(ai.partner).toBeUndefined();
     expect(out.plan.held).toEqual([
-      expect.objectContaining({ at: best, newest: "0.7.0", reason: `AI Gateway 0.7.0 needs Envoy Gateway >=1.8.0; Envoy Gateway stays at ${eg} (its registry could not be read)` }),
+      expect.objectContaining({ at: `v${best}`, newest: "0.7.0", reason: `AI Gateway 0.7.0 needs Envoy Gateway >=1.8.0; Envoy Gateway stays at ${eg} (its registry could not be read)` }),
     ]);
     expect(out.plan.held[0]!.pin.variable).toBe("aiGateway");
     expect(out.plan.skipped.find((s) => s.pin.variable === "envoyGateway")!.failures![0]!.chart).toBe("gateway-helm");

@@ -187,5 +187,7 @@ export function planAll(input: AllPlanInput): AllPlan {
     const resolved = (input.lookups.get(pin.variable) as { ok: true; resolved: ResolvedChart[] }).resolved;
     plan.moves.push({ pin, from: pin.value, to: value, version: available.version, policy: o.policy, resolved, styleKept, ...(pick.partner ? { partner: pick.partner } : {}) });
   }
+  // A chart held short of its newest version still moves as far as it can: say so in its pin's style.
+  for (const h of plan.held) h.at = plan.moves.find((m) => m.pin === h.pin)?.to ?? h.pin.value;
   return plan;
 }

@@ -130,7 +130,7 @@ export function formatAllPlan(outcome: BumpAllOutcome, options: { dryRun?: boole
   const head = (s: string) => (md ? `\n**${s}**\n` : `${s}:`);
   const lines: string[] = [];
   const policy = plan.major ? "newest release, any major (--major)" : "newest release of the same major";
-  lines.push(md ? `### Chart updates (${policy})` : `bump --all: ${policy}; prereleases never`);
+  lines.push(md ? `## Chart updates (${policy})` : `bump --all: ${policy}; prereleases never`);
   if (plan.moves.length) {
     lines.push(head("moves"));
     for (const m of plan.moves) lines.push(item(`${code(aliasOf(m.pin.variable))} ${code(m.from)} → ${code(m.to)} (${chartsOf(m.pin)})${m.partner ? `: ${m.partner}` : ""}`));
