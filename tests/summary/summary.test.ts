@@ -43,7 +43,7 @@ describe("npm run check -- --summary on a copy of the repository", () => {
     const r = await repo.run("check", ["--summary"]);
     expect(r.exitCode, String(r.all)).toBe(0);
     expect(r.stdout).toMatch(/^No changes: `package\/` and all \d+ cases render as committed\.$/m);
-    expect(headings(r.stdout)).toEqual([]);
+    expect(headings(String(r.stdout))).toEqual([]);
   }, 120_000);
 
   it("a KCL change that adds, removes and changes resources gives exactly those lines", async () => {
@@ -87,7 +87,7 @@ describe("npm run check -- --summary on a copy of the repository", () => {
     // HEAD~1 holds the old goldens with the new KCL; HEAD the new goldens.
     const base = await repo.run("check", ["--summary", "--base", "HEAD~1"]);
     expect(base.exitCode, String(base.all)).toBe(0);
-    expect(headings(base.stdout)).toEqual(["#### `all-apps`: 2 added, 2 removed, 1 changed", "#### `app-keda`: 2 added, 2 removed, 1 changed"]);
+    expect(headings(String(base.stdout))).toEqual(["#### `all-apps`: 2 added, 2 removed, 1 changed", "#### `app-keda`: 2 added, 2 removed, 1 changed"]);
     expect(base.stdout).toContain("From `HEAD~1`'s `package/` and `tests/golden/`");
     const none = await repo.run("check", ["--summary"]);
     expect(none.stdout).toContain("No changes");
