@@ -13,7 +13,7 @@ Regenerates package/ from kcl/ in memory, renders every case in tests/cases/ and
 what is committed (package/ and tests/golden/<case>.yaml). Prints a unified diff per mismatch, writes
 <case>.actual.yaml beside a mismatching golden, reports stale goldens, and exits 1.
   --update     accept: rewrite package/ and the goldens (never for a case that failed to render)
-  --no-cache   evaluate every KCL step afresh instead of reusing unchanged results from .cache/render-kcl
+  --no-cache   evaluate every KCL program afresh instead of reusing unchanged results from .cache/render-kcl
   --summary    instead: a Markdown report of what the sources change for a Cluster, per case (composed
                resources added, removed, changed: chart versions, paths, a short diff) and for the
                package (XRD fields, dependsOn, compositions); written to FILE, or printed. Writes no

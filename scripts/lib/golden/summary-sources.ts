@@ -10,7 +10,7 @@ import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
 import { ROOT } from "../paths.js";
 import { renderCases } from "../render/cases.js";
-import { cachingEngine } from "../render/kcl-cache.js";
+import { cachingEngine } from "../kcl/cache.js";
 import { packageFromSources } from "./check.js";
 import { ACTUAL_SUFFIX, GOLDEN_SUFFIX, goldenText } from "./index.js";
 import { summarizeChanges, type Summary, type SummaryOptions, type SummarySide } from "./summary.js";
@@ -56,10 +56,10 @@ async function fromGit(root: string, ref: string): Promise<SummarySide> {
 export async function runSummary(engine: KclEngine, options: SummaryRunOptions = {}): Promise<Summary> {
   const root = options.root ?? ROOT;
   const before = options.base ? await fromGit(root, options.base) : fromWorkTree(root);
-  const { generated, pkg } = await packageFromSources(engine, root);
+  const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"), { fileRoots: [join(root, "kcl")] });
+  const { generated, pkg } = await packageFromSources(cache ?? engine, root);
   const nowPackage = new Map(fromWorkTree(root).package);
   for (const [path, content] of generated) if (/^package\/[^/]+\.ya?ml$/.test(path)) nowPackage.set(path.slice("package/".length), content);
-  const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"));
   const cases = await renderCases(cache ?? engine, pkg, join(root, "tests", "cases"));
   cache?.prune();
   const renders = new Map<string, string>();
