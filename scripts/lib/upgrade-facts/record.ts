@@ -148,7 +148,9 @@ export async function recordFacts(engine: KclEngine, options: RecordOptions): Pr
         const result = await renderXr(engine, pkg, xr);
         facts.states.push({ id: `cases/${c}`, xr, composed: composedOf(result) });
       } catch (err) {
-        facts.notRenderable.push({ case: c, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) });
+        // Paths relative to the old repository, so that recording twice writes the same file.
+        const message = (err instanceof Error ? err.message.split("\n")[0]! : String(err)).replaceAll(root + "/", "");
+        facts.notRenderable.push({ case: c, error: message });
       }
     }
     return facts;
