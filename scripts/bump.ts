@@ -1,22 +1,26 @@
 import { resolve } from "node:path";
 import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
-import { listCharts, runBump, type BumpRequest } from "./lib/bump/index.js";
+import { listCharts, recoverBump, runBump, type BumpRequest } from "./lib/bump/index.js";
+import { withInterrupts } from "./lib/bump/signals.js";
 
 const USAGE = `usage: npm run bump -- <chart> <version-or-range> [<chart> <version-or-range>…] [options]
        npm run bump -- --list
+       npm run bump -- --recover
 
 Moves chart pins in kcl/apps.k to the newest version the range allows, read from the chart's
 registry (OCI tags/list or Helm index.yaml), then regenerates package/, updates the goldens and
-runs verify; if any step fails every file is put back as it was.
+runs verify; if any step fails, or the bump is interrupted (Ctrl-C, kill, a closed terminal),
+every file is put back as it was. A bump that was killed outright is put back by the next bump
+or by --recover.
 
   <chart>             alias (ai-gateway), variable (aiGateway) or chart name (ai-gateway-helm)
   <version-or-range>  npm semver: 1.8.3, 0.x, ^0.6, ~1.7.0, '>=1.8 <2', '*'
   --list              print every chart: alias, variable, current pin, source
+  --recover           put back the files of a bump that was killed (from .cache/bump-journal/)
   --dry-run           resolve and print the plan; write nothing
   --pre               let prereleases match
   --allow-downgrade   allow moving to an older version
-  --force             write a pin that breaks the AI Gateway <-> Envoy Gateway table
   --root DIR          the checkout to bump (default: this repository)
 
 Environment:
@@ -30,6 +34,7 @@ await main(async () => {
     USAGE,
     {
       list: { type: "boolean" },
+      recover: { type: "boolean" },
       "dry-run": { type: "boolean" },
       pre: { type: "boolean" },
       "allow-downgrade": { type: "boolean" },
@@ -44,6 +49,17 @@ await main(async () => {
     return 0;
   }
   const root = values.root ? resolve(values.root) : undefined;
+  if (values.force) {
+    throw new UsageError(
+      "--force is gone: a pin outside data/compatibility.json fails verify's eg-compat, so the bump would be rolled back anyway (and npm test would fail on it). " +
+        "If the table is out of date, correct data/compatibility.json, then run the bump again.",
+    );
+  }
+  if (values.recover) {
+    if (positionals.length || values.list) throw new UsageError(`--recover takes no chart names and no other command\n\n${USAGE}`);
+    process.stdout.write((await recoverBump(root ? { root } : {})).join("\n") + "\n");
+    return 0;
+  }
   if (values.list) {
     if (positionals.length) throw new UsageError(`--list takes no chart names\n\n${USAGE}`);
     const { lines, problems } = listCharts(root ? { root } : {});
@@ -58,28 +74,17 @@ await main(async () => {
   const requests: BumpRequest[] = [];
   for (let i = 0; i < positionals.length; i += 2) requests.push({ name: positionals[i]!, range: positionals[i + 1]! });
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    process.stderr.write("\ninterrupted: stopping and restoring files…\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
+  return withInterrupts(async (signal) => {
     const outcome = await runBump({
       ...(root ? { root } : {}),
       requests,
       dryRun: !!values["dry-run"],
       pre: !!values.pre,
       allowDowngrade: !!values["allow-downgrade"],
-      force: !!values.force,
-      signal: controller.signal,
+      signal,
       log: (line) => process.stderr.write(line + "\n"),
     });
     process.stdout.write(outcome.lines.join("\n") + "\n");
     return 0;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  }, (name) => process.stderr.write(`\n${name}: stopping and restoring files…\n`));
 });
