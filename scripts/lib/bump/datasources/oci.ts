@@ -29,6 +29,8 @@ export interface OciOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** `n` asked for on each page; the registry may send fewer. */
   pageSize?: number;
+  /** Pages read at most (default MAX_PAGES). */
+  maxPages?: number;
 }
 
 export const MAX_PAGES = 10_000;
@@ -111,12 +113,13 @@ export async function listOciTags(source: string, options: OciOptions): Promise<
   const tags: string[] = [];
   let pages = 0;
   let invalid = 0;
+  const maxPages = options.maxPages ?? MAX_PAGES;
   while (url) {
     if (seen.has(url)) throw http.fail(`${what}: the registry's tags/list pages loop (page ${pages + 1} points back to ${new URL(url).pathname}${new URL(url).search}); cannot list its tags`, url);
-    if (pages >= MAX_PAGES) {
+    if (pages >= maxPages) {
       throw http.fail(
-        `${what}: stopped after ${MAX_PAGES} tags/list pages (${tags.length} tags read), and the registry still announces a next page; ` +
-          `bump reads at most ${MAX_PAGES} pages. If the repository really has that many tags, use a mirror with fewer (CHART_SOURCE_OVERRIDES).`,
+        `${what}: stopped after ${maxPages} tags/list pages (${tags.length} tags read), and the registry still announces a next page; ` +
+          `bump reads at most ${maxPages} pages. If the repository really has that many tags, use a mirror with fewer (CHART_SOURCE_OVERRIDES).`,
         url,
       );
     }
