@@ -154,58 +154,56 @@ async function bumpLocked(options: BumpOptions, root: string): Promise<BumpOutco
   const lookups = new AbortController();
   const signal = options.signal ? AbortSignal.any([lookups.signal, options.signal]) : lookups.signal;
   const http: Partial<HttpOptions> = { ...options.http, signal };
-  {
-    const resolvedByPin = await Promise.all(
-      asked.map(({ pin }) =>
-        Promise.all(
-          pin.charts.map((ref) => {
-            log(printable(`resolving ${ref.chart} from ${applyOverrides(ref.source, overrides).source}…`));
-            return resolveChart(ref, { env, overrides, http, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
-          }),
-        ),
+  const resolvedByPin = await Promise.all(
+    asked.map(({ pin }) =>
+      Promise.all(
+        pin.charts.map((ref) => {
+          log(printable(`resolving ${ref.chart} from ${applyOverrides(ref.source, overrides).source}…`));
+          return resolveChart(ref, { env, overrides, http, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
+        }),
       ),
-    ).catch((err: unknown) => {
-      lookups.abort();
-      if (err instanceof AbortedError && options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
-      throw err;
-    });
-    const requests: PlanRequest[] = asked.map((a, i) => ({ ...a, resolved: resolvedByPin[i]! }));
-    const result = makePlan({ pins: extracted.pins, requests, pre: !!options.pre, allowDowngrade: !!options.allowDowngrade, compatibility });
-    if (!result.ok) throw new UserError(result.refusals.join("\n"));
-    const { plan } = result;
-    const resolved = resolvedByPin.flat();
-    const lines: string[] = [];
-    for (const c of plan.changes) {
-      lines.push(`${c.pin.variable}: ${c.from} -> ${c.to}${c.downgrade ? " (downgrade)" : ""}  (newest matching ${shellArg(c.range)})`);
-      for (const r of c.resolved) lines.push(`  ${sourceLine(r)}`);
-    }
-    for (const u of plan.unchanged) lines.push(`${u.pin.variable}: already at ${u.pin.value}, the newest matching ${shellArg(u.range)}; nothing to do`);
-    for (const n of plan.notes) lines.push(`note: ${n}`);
-    for (const r of resolved) {
-      if (r.invalidTags) lines.push(`note: ${printable(`${r.ref.chart} from ${r.location}`)}: ${r.invalidTags} tag${r.invalidTags === 1 ? "" : "s"} set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`);
-    }
-    const steps = options.steps ?? STEPS;
-    const interrupted = options.dryRun ? interruptedBumpNotice(root) : undefined;
-    if (interrupted) lines.push(`note: ${interrupted}`);
-    if (options.dryRun || plan.changes.length === 0) {
-      if (options.dryRun) {
-        const would = steps.map((s) => (existsSync(join(root, "scripts", `${s.entry}.ts`)) ? s.name : `${s.name} (skipped: scripts/${s.entry}.ts does not exist yet)`));
-        lines.push(plan.changes.length ? `dry run: nothing written; a bump would write ${APPS_FILE}, then run ${would.join(", ")}` : "dry run: nothing to write");
-      }
-      return { lines, plan, resolved };
-    }
-    const applied = await applyPlan({
-      root,
-      basedOn: text,
-      changes: plan.changes.map((c) => ({ variable: c.pin.variable, to: c.to })),
-      log,
-      steps,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    lines.push(`steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`);
-    lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
-    return { lines, plan, resolved, applied };
+    ),
+  ).catch((err: unknown) => {
+    lookups.abort();
+    if (err instanceof AbortedError && options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
+    throw err;
+  });
+  const requests: PlanRequest[] = asked.map((a, i) => ({ ...a, resolved: resolvedByPin[i]! }));
+  const result = makePlan({ pins: extracted.pins, requests, pre: !!options.pre, allowDowngrade: !!options.allowDowngrade, compatibility });
+  if (!result.ok) throw new UserError(result.refusals.join("\n"));
+  const { plan } = result;
+  const resolved = resolvedByPin.flat();
+  const lines: string[] = [];
+  for (const c of plan.changes) {
+    lines.push(`${c.pin.variable}: ${c.from} -> ${c.to}${c.downgrade ? " (downgrade)" : ""}  (newest matching ${shellArg(c.range)})`);
+    for (const r of c.resolved) lines.push(`  ${sourceLine(r)}`);
   }
+  for (const u of plan.unchanged) lines.push(`${u.pin.variable}: already at ${u.pin.value}, the newest matching ${shellArg(u.range)}; nothing to do`);
+  for (const n of plan.notes) lines.push(`note: ${n}`);
+  for (const r of resolved) {
+    if (r.invalidTags) lines.push(`note: ${printable(`${r.ref.chart} from ${r.location}`)}: ${r.invalidTags} tag${r.invalidTags === 1 ? "" : "s"} set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`);
+  }
+  const steps = options.steps ?? STEPS;
+  const interrupted = options.dryRun ? interruptedBumpNotice(root) : undefined;
+  if (interrupted) lines.push(`note: ${interrupted}`);
+  if (options.dryRun || plan.changes.length === 0) {
+    if (options.dryRun) {
+      const would = steps.map((s) => (existsSync(join(root, "scripts", `${s.entry}.ts`)) ? s.name : `${s.name} (skipped: scripts/${s.entry}.ts does not exist yet)`));
+      lines.push(plan.changes.length ? `dry run: nothing written; a bump would write ${APPS_FILE}, then run ${would.join(", ")}` : "dry run: nothing to write");
+    }
+    return { lines, plan, resolved };
+  }
+  const applied = await applyPlan({
+    root,
+    basedOn: text,
+    changes: plan.changes.map((c) => ({ variable: c.pin.variable, to: c.to })),
+    log,
+    steps,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  lines.push(`steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`);
+  lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
+  return { lines, plan, resolved, applied };
 }
 
 /** `--list`: every pin, its charts and where they are read from. */
