@@ -90,8 +90,8 @@ export class HttpClient {
     let url = new URL(href);
     let sendHeaders = { ...headers };
     for (let hop = 0; ; hop++) {
-      checkUrlAllowed(url);
       refuseUserinfo(url);
+      checkUrlAllowed(url);
       const res = await this.getOnce(url, sendHeaders);
       if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
         if (hop >= 5) throw this.fail(`too many redirects from ${href}`, href);

@@ -60,17 +60,23 @@ export function writeJournal(root: string, snapshot: Snapshot, info: JournalInfo
   const final = journalPath(root);
   if (existsSync(final)) throw new UserError(`an interrupted bump left ${JOURNAL_DIR}; run \`npm run bump -- --recover\` first.`);
   const tmp = join(root, ".cache", `bump-journal.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  const manifest: Manifest = { format: 1, ...info, files: [], dirs: [...snapshot.dirs].sort() };
-  for (const [rel, content] of snapshot.files) {
-    const path = join(tmp, "files", rel);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    manifest.files.push({ path: rel, sha256: sha256(content) });
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    const manifest: Manifest = { format: 1, ...info, files: [], dirs: [...snapshot.dirs].sort() };
+    for (const [rel, content] of snapshot.files) {
+      const path = join(tmp, "files", rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, content);
+      manifest.files.push({ path: rel, sha256: sha256(content) });
+    }
+    mkdirSync(tmp, { recursive: true });
+    writeFileSync(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1) + "\n");
+    renameSync(tmp, final);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    const e = err as NodeJS.ErrnoException;
+    throw new UserError(`cannot write the bump journal ${JOURNAL_DIR} (${e.code ?? e.message}${e.path ? ` on ${e.path}` : ""}); nothing was changed. Make ${join(root, ".cache")} writable (and check free space), then run the bump again.`, { cause: err });
   }
-  mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1) + "\n");
-  renameSync(tmp, final);
 }
 
 /** Removes the journal: renamed away first (atomic), then deleted. */
