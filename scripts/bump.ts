@@ -26,6 +26,7 @@ or by --recover.
 Environment:
   CHART_SOURCE_OVERRIDES      comma-separated FROM=TO URL prefixes to read charts from a mirror,
                               e.g. oci://docker.io/=oci://127.0.0.1:5000/,https://helm.cilium.io=http://127.0.0.1:8080
+                              (no user:password@ in these URLs: credentials go in the variable below)
   CHART_REGISTRY_AUTH_<HOST>  <user>:<token> for a registry that needs credentials (HOST upper-cased,
                               other characters as _, e.g. CHART_REGISTRY_AUTH_DOCKER_IO); never printed`;
 

@@ -13,7 +13,8 @@ import semver from "semver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { takeSnapshot } from "../../scripts/lib/bump/apply.js";
 import { extractPins } from "../../scripts/lib/bump/kclfile.js";
-import { interruptedBumpNotice, JOURNAL_DIR, writeJournal } from "../../scripts/lib/bump/journal.js";
+import { recoverBump } from "../../scripts/lib/bump/index.js";
+import { interruptedBumpNotice, JOURNAL_DIR, sha256, writeJournal } from "../../scripts/lib/bump/journal.js";
 import { lockPath } from "../../scripts/lib/bump/lock.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 import { makeFullRoot, makeRoot, readApps, removeTemps, startHelmRepos, tempDir, tree, type StaticServer, type StubStep } from "./helpers.js";
@@ -202,6 +203,32 @@ describe("after SIGKILL, the journal puts everything back", () => {
     expect(existsSync(join(root, "tests", "golden", "partial.yaml"))).toBe(false);
     expect(readFileSync(join(root, "package", "compositions.yaml"), "utf8")).toBe(`built\n${readApps(root)}`);
     expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
+  });
+
+  it("a kcl/apps.k edited by hand after the kill is kept; package/ and tests/golden/ are restored", async () => {
+    const root = makeRoot();
+    const before = tree(root);
+    const written = readApps(root).replace(/^(_keda\s*=\s*")[^"]*"/m, `$1${NEWEST}"`);
+    writeJournal(root, takeSnapshot(root), { pid: 999_999_999, started: "2026-01-01T00:00:00.000Z", changes: [{ variable: "keda", to: NEWEST }], written: sha256(written) });
+    const edited = written + "# a hand edit after the kill\n";
+    writeFileSync(join(root, "kcl", "apps.k"), edited);
+    writeFileSync(join(root, "package", "compositions.yaml"), "half-built\n");
+    const lines = await recoverBump({ root });
+    expect(lines.join("\n")).toContain("kcl/apps.k was edited after the interrupted bump, so it was left as it is; package/ and tests/golden/ were restored.");
+    expect(readApps(root)).toBe(edited);
+    const { "kcl/apps.k": _apps, ...rest } = before;
+    const { "kcl/apps.k": _now, ...restNow } = tree(root);
+    expect(restNow).toEqual(rest);
+  });
+
+  it("a damaged journal is reported with what to do, and nothing is touched", async () => {
+    const root = makeRoot();
+    writeJournal(root, takeSnapshot(root), { pid: 999_999_999, started: "2026-01-01T00:00:00.000Z", changes: [{ variable: "keda", to: NEWEST }], written: "0".repeat(64) });
+    writeFileSync(join(root, JOURNAL_DIR, "files", "kcl", "apps.k"), "truncated");
+    writeFileSync(join(root, "package", "compositions.yaml"), "half-built\n");
+    const now = tree(root);
+    await expect(recoverBump({ root })).rejects.toThrow(".cache/bump-journal (left by an interrupted bump) is damaged: its copy of kcl/apps.k does not match its hash. Restore kcl/apps.k, package/ and tests/golden/ with git");
+    expect(tree(root)).toEqual(now);
   });
 
   it("`npm run build -- --check` fails while a killed bump's journal is there, naming --recover", async () => {
