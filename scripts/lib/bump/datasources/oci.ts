@@ -35,7 +35,7 @@ export interface OciOptions {
 
 export const MAX_PAGES = 10_000;
 
-/** A tag as the OCI distribution spec allows it: at most 128 characters. */
+/** A tag as the OCI distribution spec allows it, at most 128 characters (distribution/reference: `[\w][\w.-]{0,127}`). */
 export const OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 export function parseOciSource(source: string): OciRepository {
