@@ -3,8 +3,10 @@ import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
 import { listCharts, recoverBump, runBump, type BumpRequest } from "./lib/bump/index.js";
 import { withInterrupts } from "./lib/bump/signals.js";
+import { allPlanJson, formatAllPlan, runBumpAll } from "./lib/bump/all.js";
 
 const USAGE = `usage: npm run bump -- <chart> <version-or-range> [<chart> <version-or-range>…] [options]
+       npm run bump -- --all [--major] [--dry-run] [--json | --markdown] [--strict]
        npm run bump -- --list
        npm run bump -- --recover
 
@@ -18,6 +20,15 @@ or by --recover.
   <version-or-range>  npm semver: 1.8.3, 0.x, ^0.6, ~1.7.0, '>=1.8 <2', '*'
   --list              print every chart: alias, variable, current pin, source
   --recover           put back the files of a bump that was killed (from .cache/bump-journal/)
+  --all               move every chart with a registry to its newest release of the same major
+                      (prereleases never), planned together: a move the AI Gateway <-> Envoy
+                      Gateway table needs a partner for moves both, or the chart is held back with
+                      the reason; one regeneration, golden update, verify and e2e regeneration
+  --major             with --all: let charts cross to a new major version
+  --strict            with --all: a registry that cannot be read fails the bump (default: reported,
+                      its charts stay)
+  --json              with --all: print the plan (and what was applied) as JSON
+  --markdown          with --all: print the plan as Markdown (pull-request bodies)
   --dry-run           resolve and print the plan; write nothing
   --pre               let prereleases match
   --allow-downgrade   allow moving to an older version
@@ -36,6 +47,11 @@ await main(async () => {
     {
       list: { type: "boolean" },
       recover: { type: "boolean" },
+      all: { type: "boolean" },
+      major: { type: "boolean" },
+      strict: { type: "boolean" },
+      json: { type: "boolean" },
+      markdown: { type: "boolean" },
       "dry-run": { type: "boolean" },
       pre: { type: "boolean" },
       "allow-downgrade": { type: "boolean" },
@@ -50,14 +66,8 @@ await main(async () => {
     return 0;
   }
   const root = values.root ? resolve(values.root) : undefined;
-  if (values.force) {
-    throw new UsageError(
-      "--force is gone: a pin outside data/compatibility.json fails verify's eg-compat, so the bump would be rolled back anyway (and npm test would fail on it). " +
-        "If the table is out of date, correct data/compatibility.json, then run the bump again.",
-    );
-  }
   if (values.recover) {
-    if (positionals.length || values.list) throw new UsageError(`--recover takes no chart names and no other command\n\n${USAGE}`);
+    if (positionals.length || values.list || values.all) throw new UsageError(`--recover takes no chart names and no other command\n\n${USAGE}`);
     process.stdout.write((await recoverBump(root ? { root } : {})).join("\n") + "\n");
     return 0;
   }
@@ -66,6 +76,26 @@ await main(async () => {
     const { lines, problems } = listCharts(root ? { root } : {});
     process.stdout.write(lines.join("\n") + "\n");
     return problems ? 1 : 0;
+  }
+  const allOnly = (["major", "strict", "json", "markdown"] as const).filter((o) => values[o]);
+  if (!values.all && allOnly.length) throw new UsageError(`${allOnly.map((o) => `--${o}`).join(", ")} can only be used with --all\n\n${USAGE}`);
+  if (values.all) {
+    if (positionals.length) throw new UsageError(`--all takes no chart names (it moves every chart)\n\n${USAGE}`);
+    if (values.json && values.markdown) throw new UsageError(`--json and --markdown: choose one\n\n${USAGE}`);
+    for (const o of ["pre", "allow-downgrade", "force"] as const) if (values[o]) throw new UsageError(`--${o} does not go with --all (it never takes prereleases, never moves back and never breaks the compatibility table)\n\n${USAGE}`);
+    return withInterrupts(async (signal) => {
+      const dryRun = !!values["dry-run"];
+      const outcome = await runBumpAll({ ...(root ? { root } : {}), major: !!values.major, dryRun, strict: !!values.strict, signal, log: (line) => process.stderr.write(line + "\n") });
+      if (values.json) process.stdout.write(JSON.stringify(allPlanJson(outcome, { dryRun }), null, 2) + "\n");
+      else process.stdout.write(formatAllPlan(outcome, { dryRun, markdown: !!values.markdown }).join("\n") + "\n");
+      return 0;
+    }, onInterrupt);
+  }
+  if (values.force) {
+    throw new UsageError(
+      "--force is gone: a pin outside data/compatibility.json fails verify's eg-compat, so the bump would be rolled back anyway (and npm test would fail on it). " +
+        "If the table is out of date, correct data/compatibility.json, then run the bump again.",
+    );
   }
   if (positionals.length === 0 || positionals.length % 2 !== 0) {
     throw new UsageError(
@@ -87,5 +117,9 @@ await main(async () => {
     });
     process.stdout.write(outcome.lines.join("\n") + "\n");
     return 0;
-  }, (name) => process.stderr.write(`\n${name}: stopping and restoring files…\n`));
+  }, onInterrupt);
 });
+
+function onInterrupt(name: string): void {
+  process.stderr.write(`\n${name}: stopping and restoring files…\n`);
+}

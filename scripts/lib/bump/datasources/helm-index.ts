@@ -7,6 +7,7 @@
 import { parse } from "yaml";
 import { credentialsFor } from "../credentials.js";
 import { oneLine, type HttpClient } from "../http.js";
+import { scanHelmIndex } from "./helm-index-scan.js";
 
 export interface HelmIndexListing {
   versions: string[];
@@ -118,6 +119,9 @@ export async function listHelmVersions(repoUrl: string, chart: string, options: 
   }
   let doc: unknown;
   if (found.kind === "block") {
+    // As helm writes them, the chart's entries are read by a line scanner; else by the YAML parser.
+    const scanned = scanHelmIndex(found.document, chart);
+    if (scanned) return scanned;
     try {
       doc = parse(found.document, { maxAliasCount: 1000 });
     } catch (err) {
