@@ -268,7 +268,9 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
     expect(r.exitCode).toBe(1);
     expect(String(r.stdout)).toMatch(new RegExp(`case ${CASE} \\(.*\\): composition \\S+, \\d+ → \\d+ resources\\n  DELETED +${names.gpuPool} \\(KubernetesClusterNodePool/.*\\): no longer composed: .*\\[deleted\\]`));
     expect(String(r.stdout)).not.toContain("\x1b[");
-    const ok = await repo.run("upgrade-check", [...args, "--allow", names.gpuPool, "--json"], env);
+    const allowFile = join(temp("uc-allow-"), "upgrade-allow.txt");
+    writeFileSync(allowFile, `# acknowledged for this release\n${names.gpuPool}\n`);
+    const ok = await repo.run("upgrade-check", [...args, "--allow-file", allowFile, "--json"], env);
     expect(ok.exitCode).toBe(0);
     const json = JSON.parse(String(ok.stdout)) as { findings: Finding[]; summary: { failing: number; allowed: number } };
     expect(json.summary).toMatchObject({ failing: 0, allowed: 1 });

@@ -35,8 +35,8 @@ export interface CachingEngine extends KclEngine {
   prune(keep?: number): void;
 }
 
-/** Wraps an engine with the on-disk cache in dir (created on first write). */
-export function cachingEngine(engine: KclEngine, dir: string): CachingEngine {
+/** Wraps an engine with the on-disk cache in dir (created on first write; never written with readOnly). */
+export function cachingEngine(engine: KclEngine, dir: string, options: { readOnly?: boolean } = {}): CachingEngine {
   const stats: CacheStats = { hits: 0, misses: 0, uncacheable: 0 };
   const version = engine.description.replace(/\s*\(.*\)\s*$/, "");
   const keyOf = (r: KclRunRequest) => createHash("sha256").update(JSON.stringify([version, r.sources, r.options ?? {}, r.workDir ?? ""])).digest("hex");
@@ -51,8 +51,10 @@ export function cachingEngine(engine: KclEngine, dir: string): CachingEngine {
       const docs = JSON.parse(readFileSync(file, "utf8")) as unknown;
       if (Array.isArray(docs)) {
         stats.hits++;
-        const now = new Date();
-        utimesSync(file, now, now);
+        if (!options.readOnly) {
+          const now = new Date();
+          utimesSync(file, now, now);
+        }
         return docs;
       }
     } catch {
@@ -60,6 +62,7 @@ export function cachingEngine(engine: KclEngine, dir: string): CachingEngine {
     }
     stats.misses++;
     const docs = await engine.run(request);
+    if (options.readOnly) return docs;
     try {
       mkdirSync(dir, { recursive: true });
       writeFileAtomic(file, JSON.stringify(docs));
@@ -70,6 +73,7 @@ export function cachingEngine(engine: KclEngine, dir: string): CachingEngine {
   }
 
   function prune(keep = 1000): void {
+    if (options.readOnly) return;
     let entries: { file: string; mtime: number }[];
     try {
       entries = readdirSync(dir)

@@ -8,8 +8,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import { ROOT } from "../paths.js";
-import { caseInputs, readObservedFile, readXrFile, type Renderer } from "../render/cases.js";
+import { withEngine } from "../kcl/index.js";
+import { CACHE_DIR, ROOT } from "../paths.js";
+import { cachingEngine } from "../render/kcl-cache.js";
+import { caseInputs, localRenderer, readObservedFile, readXrFile, type Renderer } from "../render/cases.js";
 import { loadPackage } from "../render/package.js";
 import { displayPath } from "../render/paths.js";
 import type { KubeObject, LoadedPackage } from "../render/types.js";
@@ -115,6 +117,20 @@ function casesFrom(dir: string): Input[] {
   });
 }
 
+/** An acknowledgements file: one --allow value per line; blank lines and # comments are ignored. */
+export function readAllowFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UserError(`${displayPath(file)}: cannot read the acknowledgements file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return text
+    .split("\n")
+    .map((l) => l.replace(/#.*$/, "").trim())
+    .filter((l) => l !== "");
+}
+
 function isAllowed(f: Finding, allow: ReadonlySet<string>): string | undefined {
   const keys = [f.rule, f.crn, f.case && f.crn ? `${f.case}/${f.crn}` : undefined, f.crn?.includes(":") ? f.crn.slice(f.crn.indexOf(":") + 1) : undefined];
   return keys.find((k) => k !== undefined && allow.has(k));
@@ -186,4 +202,22 @@ export async function upgradeCheck(renderer: Renderer, options: UpgradeCheckOpti
     summary: summarize(cases, findings),
   };
   return { report, unusedAllow: [...allow].filter((a) => !used.has(a)), exitCode: report.summary.failing > 0 ? 1 : 0 };
+}
+
+/**
+ * upgradeCheck on the local KCL engine. cache "read" (the default) reuses KCL step results
+ * `npm run check` stored in .cache/render-kcl and writes nothing; "write" stores its own too;
+ * "off" evaluates everything afresh.
+ */
+export async function runUpgradeCheck(options: UpgradeCheckOptions & { cache?: "read" | "write" | "off" }): Promise<UpgradeCheckResult> {
+  return withEngine(
+    async (engine) => {
+      const mode = options.cache ?? "read";
+      const cache = mode === "off" ? undefined : cachingEngine(engine, join(CACHE_DIR, "render-kcl"), { readOnly: mode === "read" });
+      const result = await upgradeCheck(localRenderer(cache ?? engine), options);
+      cache?.prune();
+      return result;
+    },
+    { workers: 2 },
+  );
 }

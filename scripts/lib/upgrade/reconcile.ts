@@ -75,15 +75,14 @@ export function loadLiveStatus(file = LIVE_STATUS_FILE): LiveStatusEntry[] {
 
 /**
  * The status a resource's controller reports once it is healthy: Ready and Synced (none for a
- * ProviderConfig), and for a managed resource its forProvider values echoed in atProvider
- * plus the computed fields of data/live-status.json.
+ * ProviderConfig), and for the kinds in data/live-status.json the computed atProvider fields
+ * compositions read back.
  */
 export function healthyStatus(o: KubeObject, live: readonly LiveStatusEntry[] = []): Record<string, unknown> {
   if (o.kind === "ProviderConfig") return {};
-  const spec = isObject(o.spec) ? o.spec : {};
   const group = foldGroup(o.apiVersion);
   const extra = live.find((e) => e.group === group && e.kind === o.kind)?.fields;
-  const atProvider = isObject(spec.forProvider) && !group.endsWith("crossplane.io") ? { ...jsonCopy(spec.forProvider), ...jsonCopy(extra ?? {}) } : undefined;
+  const atProvider = extra ? jsonCopy(extra) : undefined;
   return {
     ...(atProvider ? { atProvider } : {}),
     conditions: [
