@@ -51,23 +51,33 @@ export function diffValues(a: unknown, b: unknown, path = "", out: FieldChange[]
 
 const strip = (p: string) => p.replace(/\[(\d+|\*)\]/g, "");
 
-/** Whether the concrete change path is the immutable field or lies inside it (list indexes ignored: a one-item list and an object are alike). */
+/** Whether the concrete change path is the immutable field, lies inside it or replaces a parent of it (list indexes ignored: a one-item list and an object are alike). */
 function matches(field: ImmutableField, path: string): boolean {
   const p = strip(path);
   const f = strip(field.path);
-  return p === f || p.startsWith(f + ".") || p === f + "Ref" || p.startsWith(f + "Ref.") || p === f + "Selector" || p.startsWith(f + "Selector.");
+  return p === f || p.startsWith(f + ".") || f.startsWith(p + ".") || p === f + "Ref" || p.startsWith(f + "Ref.") || p === f + "Selector" || p.startsWith(f + "Selector.");
 }
 
-/** Resolves a reference by name to the referenced resource's external name, within one render. */
-export type RefResolver = (name: string) => string | undefined;
+/** Resolves a reference (by name, or by selector labels) to the referenced resource's external name, within one render. */
+export interface RefResolver {
+  byName(name: string): string | undefined;
+  byLabels(labels: Record<string, unknown>): string | undefined;
+}
 
 export function refResolver(result: RenderResult): RefResolver {
+  const external = (o: KubeObject) => o.metadata?.annotations?.[EXTERNAL_NAME] ?? String(o.metadata?.name ?? "");
   const byName = new Map<string, string>();
   for (const r of result.resources) {
     const name = r.object.metadata?.name;
-    if (typeof name === "string") byName.set(name, r.object.metadata?.annotations?.[EXTERNAL_NAME] ?? name);
+    if (typeof name === "string") byName.set(name, external(r.object));
   }
-  return (name) => byName.get(name);
+  return {
+    byName: (name) => byName.get(name),
+    byLabels(labels) {
+      const hits = result.resources.filter((r) => Object.entries(labels).every(([k, v]) => r.object.metadata?.labels?.[k] === v));
+      return hits.length === 1 ? external(hits[0]!.object) : undefined;
+    },
+  };
 }
 
 /** The value at a dotted path (list levels collapsed: every item's value); a missing leaf set by <leaf>Ref resolves through the reference. */
@@ -80,7 +90,10 @@ function effective(o: unknown, path: string, resolve: RefResolver): unknown {
     const k = parts[i]!;
     if (i === parts.length - 1 && v[k] === undefined) {
       const ref = v[k + "Ref"];
-      if (isObject(ref) && typeof ref.name === "string") return resolve(ref.name) ?? `(reference to ${ref.name})`;
+      if (isObject(ref) && typeof ref.name === "string") return resolve.byName(ref.name) ?? `(reference to ${ref.name})`;
+      const sel = v[k + "Selector"];
+      const labels = isObject(sel) && isObject(sel.matchLabels) ? sel.matchLabels : undefined;
+      if (labels) return resolve.byLabels(labels) ?? `(selected by ${Object.entries(labels).map(([a, b]) => `${a}=${String(b)}`).join(",")})`;
     }
     return at(v[k], i + 1);
   };
@@ -158,7 +171,13 @@ function changed(caseName: string, before: ComposedResource, after: ComposedReso
     const vb = effective(b, field.path, resolveNew);
     for (const h of hits) flagged.add(h.path);
     if (JSON.stringify(va) === JSON.stringify(vb)) continue; // the same value, now set another way (e.g. through a reference)
-    flag({ ...base, rule: "immutable-field", severity: "breaking", message: `${field.path.replace(/\[\*\]/g, "")} ${show(va)} → ${show(vb)}: ${field.reason}`, changes: [{ path: field.path, old: va, new: vb }] }, []);
+    const where = field.path.replace(/\[\*\]/g, "");
+    if (vb === undefined) {
+      // No longer set: the provider late-initializes the field from the live resource, so nothing is replaced now.
+      flag({ ...base, rule: "immutable-field", severity: "warning", message: `${where} ${show(va)} → no longer set: the provider keeps the live value; a fresh install gets the provider's default (${field.reason})`, changes: [{ path: field.path, old: va }] }, []);
+      continue;
+    }
+    flag({ ...base, rule: "immutable-field", severity: "breaking", message: `${where} ${va === undefined ? "(unset: the provider's default)" : show(va)} → ${show(vb)}: ${field.reason}`, changes: [{ path: field.path, old: va, new: vb }] }, []);
   }
   if (group === "helm.crossplane.io" && a.kind === "Release") {
     const va = chartVersion(a);

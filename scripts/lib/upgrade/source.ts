@@ -84,8 +84,14 @@ export async function resolveOldPackage(from: string, options: ResolveOptions): 
   if (from.trim() === "") throw new UserError("--from is empty: pass a git ref (v1.2.0, HEAD~3), a package directory or an OCI package reference");
   const tried: string[] = [];
   if (isDirectory(from)) {
-    const dir = !hasComposition(from) && isDirectory(join(from, "package")) ? join(from, "package") : from;
-    return { pkg: loadPackage(dir), kind: "directory", description: dir };
+    try {
+      return { pkg: loadPackage(from), kind: "directory", description: from };
+    } catch (err) {
+      // A checkout: its package/ folder.
+      if (!(err instanceof UserError) || !isDirectory(join(from, "package"))) throw err;
+      const dir = join(from, "package");
+      return { pkg: loadPackage(dir), kind: "directory", description: dir };
+    }
   }
   tried.push(`a directory: ${existsSync(from) ? "it is a file, not a directory" : "no such directory"}`);
 
@@ -108,14 +114,5 @@ export async function resolveOldPackage(from: string, options: ResolveOptions): 
     if (!(err instanceof UserError)) throw err;
     tried.push(`an OCI package reference: ${err.message}`);
     throw new UserError(`--from ${from}: cannot find the old package. Tried it as\n  - ${tried.join("\n  - ")}`);
-  }
-}
-
-function hasComposition(dir: string): boolean {
-  try {
-    loadPackage(dir);
-    return true;
-  } catch {
-    return false;
   }
 }
