@@ -61,7 +61,8 @@ function matches(field: ImmutableField, path: string): boolean {
 /** Resolves a reference (by name, or by selector labels) to the referenced resource's external name, within one render. */
 export interface RefResolver {
   byName(name: string): string | undefined;
-  byLabels(labels: Record<string, unknown>): string | undefined;
+  /** The one resource with these labels (and, among several, of the kind the field names: vpcId → VPC). */
+  byLabels(labels: Record<string, unknown>, field: string): string | undefined;
 }
 
 export function refResolver(result: RenderResult): RefResolver {
@@ -73,8 +74,10 @@ export function refResolver(result: RenderResult): RefResolver {
   }
   return {
     byName: (name) => byName.get(name),
-    byLabels(labels) {
-      const hits = result.resources.filter((r) => Object.entries(labels).every(([k, v]) => r.object.metadata?.labels?.[k] === v));
+    byLabels(labels, field) {
+      let hits = result.resources.filter((r) => Object.entries(labels).every(([k, v]) => r.object.metadata?.labels?.[k] === v));
+      const kind = field.replace(/(Ids?|Arns?|Names?)$/, "").toLowerCase();
+      if (hits.length > 1) hits = hits.filter((r) => r.object.kind.toLowerCase() === kind);
       return hits.length === 1 ? external(hits[0]!.object) : undefined;
     },
   };
@@ -92,8 +95,10 @@ function effective(o: unknown, path: string, resolve: RefResolver): unknown {
       const ref = v[k + "Ref"];
       if (isObject(ref) && typeof ref.name === "string") return resolve.byName(ref.name) ?? `(reference to ${ref.name})`;
       const sel = v[k + "Selector"];
-      const labels = isObject(sel) && isObject(sel.matchLabels) ? sel.matchLabels : undefined;
-      if (labels) return resolve.byLabels(labels) ?? `(selected by ${Object.entries(labels).map(([a, b]) => `${a}=${String(b)}`).join(",")})`;
+      if (isObject(sel)) {
+        const labels = isObject(sel.matchLabels) ? sel.matchLabels : {};
+        return resolve.byLabels(labels, k) ?? `(selected by ${Object.entries(labels).map(([a, b]) => `${a}=${String(b)}`).join(",") || "controller reference"})`;
+      }
     }
     return at(v[k], i + 1);
   };
