@@ -1,10 +1,11 @@
 import { main, parseCommandLine } from "./lib/cli.js";
-import { UsageError } from "./lib/errors.js";
-import { ensureGoTool, ensureKcl, loadPins, type GoToolName } from "./lib/tools.js";
+import { UsageError, UserError } from "./lib/errors.js";
+import { ensureGoTool, ensureKcl, loadPins, systemProblems, type GoToolName } from "./lib/tools.js";
 
 const USAGE = `usage: npm run tools [-- NAME…] [--list]
 
-Installs the pinned tools of tools.json into .tools/ (all of them when no NAME is given).
+Installs the pinned tools of tools.json into .tools/ (all of them when no NAME is given, after
+checking that Go, Python with pip and git are there).
   --list   print each tool, its pinned version and where it comes from`;
 
 await main(async () => {
@@ -18,12 +19,17 @@ await main(async () => {
   if (values.list) {
     for (const [name, pin] of Object.entries(pins)) {
       if (name.startsWith("$")) continue;
-      const p = pin as { version: string; module?: string; package: string; source: string };
-      process.stdout.write(`${name.padEnd(20)} ${p.version.padEnd(10)} ${p.source === "go" ? `${p.module} ${p.package}` : `PyPI ${p.package}`}\n`);
+      const p = pin as { version: string; module?: string; dir?: string; package: string; source: string };
+      const from = p.source === "go" ? `${p.module} ${p.package}` : p.source === "go-local" ? `${p.dir} (this repository) ${p.package}` : `PyPI ${p.package}`;
+      process.stdout.write(`${name.padEnd(20)} ${p.version.padEnd(10)} ${from}\n`);
     }
     return 0;
   }
   const names = positionals.length ? positionals : Object.keys(pins).filter((n) => !n.startsWith("$"));
+  if (!positionals.length) {
+    const problems = await systemProblems();
+    if (problems.length) throw new UserError(`the toolchain cannot be installed on this machine:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
   for (const name of names) {
     if (!(name in pins) || name.startsWith("$")) throw new UsageError(`unknown tool ${name}; known: ${Object.keys(pins).filter((n) => !n.startsWith("$")).join(", ")}`);
     if (name === "kcl") {

@@ -6,14 +6,13 @@
 import { measure, ms, ratio } from "../lib/bench/stats.js";
 import { resolveChart } from "../lib/bump/datasources/index.js";
 import type { ChartRef } from "../lib/bump/kclfile.js";
-import { findRegistryBinary, REGISTRY_INSTALL_HINT, startOciHarness } from "../lib/bump/testing/registry.js";
+import { startOciHarness } from "../lib/bump/testing/registry.js";
 
 const TAGS = 2000;
 const PAGE = 100;
 const RUNS = 9;
 
 export default async function bumpBench(): Promise<string[]> {
-  if (!findRegistryBinary()) return [`skipped: docker-registry is not installed (${REGISTRY_INSTALL_HINT})`];
   const harness = await startOciHarness({ maxPage: PAGE });
   try {
     const repository = "envoyproxy/ai-gateway-helm";

@@ -4,7 +4,8 @@
  * <NAME>_BIN (KCL_BIN, CROSSPLANE_BIN, HELM_BIN, …); a path that does not work is a warning,
  * not a silent fallback.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { execa } from "execa";
 import semver from "semver";
@@ -13,14 +14,35 @@ import { writeFileAtomic } from "./fsutil.js";
 import { ROOT, TOOLS_DIR } from "./paths.js";
 import { isProcessAlive } from "./process.js";
 
-export interface GoToolPin {
+/** A Go tool built from a module on the Go module proxy (a package of that module). */
+export interface GoModulePin {
   description: string;
   source: "go";
   module: string;
   version: string;
   package: string;
   versionArgs: string[];
+  /** Extra -ldflags for go build. */
+  ldflags?: string;
 }
+
+/**
+ * A Go tool built from a module in this repository (`dir`, with its own go.mod and go.sum): a
+ * program of ours, or a wrapper module that pins an upstream program's dependencies. Rebuilt
+ * when any file of `dir` changes.
+ */
+export interface GoLocalPin {
+  description: string;
+  source: "go-local";
+  dir: string;
+  /** What it is, for --list (the upstream version a wrapper module pins, or our own version). */
+  version: string;
+  package: string;
+  versionArgs: string[];
+  ldflags?: string;
+}
+
+export type GoToolPin = GoModulePin | GoLocalPin;
 
 export interface PypiToolPin {
   description: string;
@@ -30,7 +52,7 @@ export interface PypiToolPin {
   cliVersions: string;
 }
 
-export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw";
+export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen";
 export type GoToolName = Exclude<ToolName, "kcl">;
 
 export interface Pins {
@@ -40,6 +62,8 @@ export interface Pins {
   helm: GoToolPin;
   actionlint: GoToolPin;
   chainsaw: GoToolPin;
+  registry: GoToolPin;
+  certgen: GoToolPin;
 }
 
 export type Log = (line: string) => void;
@@ -51,6 +75,13 @@ let pinsCache: Pins | undefined;
 export function loadPins(): Pins {
   pinsCache ??= JSON.parse(readFileSync(join(ROOT, "tools.json"), "utf8")) as Pins;
   return pinsCache;
+}
+
+/** The pin of a tool built from a Go module of the proxy (whose sources other steps read too). */
+export function goModulePin(name: GoToolName): GoModulePin {
+  const pin = loadPins()[name];
+  if (pin.source !== "go") throw new UserError(`tools.json: ${name} must come from a Go module of the proxy ("source": "go"), not ${pin.source}`);
+  return pin;
 }
 
 /** Environment variable that overrides a tool: KCL_BIN, FUNCTION_AUTO_READY_BIN, … */
@@ -113,12 +144,33 @@ async function works(bin: string, args: string[]): Promise<{ ok: boolean; output
   }
 }
 
-/** Path of a pinned Go tool, installing it with the Go toolchain when needed. */
 export interface InstallOptions {
   /** Where tools are installed (default .tools/ in the repository). */
   toolsDir?: string;
 }
 
+/** What a built binary was built from: its stamp must equal this for the binary to be reused. */
+function buildIdentity(pin: GoToolPin): string {
+  const flags = pin.ldflags ? ` ldflags=${pin.ldflags}` : "";
+  if (pin.source === "go") return `${pin.module}@${pin.version} ${pin.package}${flags}`;
+  const dir = join(ROOT, pin.dir);
+  const hash = createHash("sha256");
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) hash.update(`${path}\0`).update(readFileSync(join(dir, path))).update("\0");
+    }
+  };
+  try {
+    walk("");
+  } catch (err) {
+    throw new UserError(`tools.json: the Go module folder ${pin.dir} cannot be read (${(err as Error).message}); restore it from git.`);
+  }
+  return `${pin.dir}#${hash.digest("hex").slice(0, 16)} ${pin.package}${flags}`;
+}
+
+/** Path of a pinned Go tool, installing it with the Go toolchain when needed. */
 export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { toolsDir = TOOLS_DIR }: InstallOptions = {}): Promise<string> {
   const pin = loadPins()[name];
   const envName = overrideVariable(name);
@@ -130,7 +182,7 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { too
   }
   const bin = join(toolsDir, "bin", name);
   const stamp = bin + ".pin";
-  const want = `${pin.module}@${pin.version} ${pin.package}`;
+  const want = buildIdentity(pin);
   const current = () => existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8").trim() === want;
   if (current()) return bin;
   return withLock(toolsDir, name, log, async () => {
@@ -143,22 +195,30 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { too
     }
     log(`installing ${name} ${pin.version} with go (first run only; this can take a few minutes)…`);
     const env: Record<string, string> = { GOFLAGS: "-mod=readonly" };
-    const dl = await runWithProgress(name, "go", ["mod", "download", "-json", `${pin.module}@${pin.version}`], { env }, () => {});
-    let dir: string | undefined;
-    try {
-      dir = (JSON.parse(String(dl.stdout)) as { Dir?: string; Error?: string }).Dir;
-    } catch {
-      /* reported below */
-    }
-    if (dl.exitCode !== 0 || !dir) {
-      throw new UserError(`cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`);
+    let dir: string;
+    if (pin.source === "go") {
+      const dl = await runWithProgress(name, "go", ["mod", "download", "-json", `${pin.module}@${pin.version}`], { env }, () => {});
+      let unpacked: string | undefined;
+      try {
+        unpacked = (JSON.parse(String(dl.stdout)) as { Dir?: string; Error?: string }).Dir;
+      } catch {
+        /* reported below */
+      }
+      if (dl.exitCode !== 0 || !unpacked) {
+        throw new UserError(`cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`);
+      }
+      dir = unpacked;
+    } else {
+      dir = join(ROOT, pin.dir);
     }
     mkdirSync(join(toolsDir, "bin"), { recursive: true });
     const tmp = `${bin}.${process.pid}.tmp`;
-    const built = await runWithProgress(name, "go", ["build", "-o", tmp, pin.package], { cwd: dir, env }, log);
+    const args = ["build", "-o", tmp, ...(pin.ldflags ? ["-ldflags", pin.ldflags] : []), pin.package];
+    const built = await runWithProgress(name, "go", args, { cwd: dir, env }, log);
     if (built.exitCode !== 0) {
       rmSync(tmp, { force: true });
-      throw new UserError(`building ${name} ${pin.version} failed (go build ${pin.package} in ${pin.module}); see the output above.`);
+      const from = pin.source === "go" ? `${pin.module}@${pin.version}` : displayPath(dir);
+      throw new UserError(`building ${name} ${pin.version} failed (go build ${pin.package} in ${from}); see the output above.`);
     }
     const check = await works(tmp, pin.versionArgs);
     if (!check.ok) {
@@ -170,6 +230,27 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { too
     log(`installed ${name} ${pin.version} into ${displayPath(bin)}`);
     return bin;
   });
+}
+
+/** The minimum Go the pinned Go tools build with. */
+const GO_MIN = "1.25.0";
+
+/**
+ * What the toolchain needs from the system and cannot install itself (Go, Python with pip, git),
+ * checked before anything long starts: one line per missing program with the command that
+ * installs it. Empty when everything is there.
+ */
+export async function systemProblems(): Promise<string[]> {
+  const problems: string[] = [];
+  const go = await works("go", ["env", "GOVERSION"]);
+  const goVersion = semver.coerce(go.output.trim().replace(/^go/, ""))?.version;
+  if (!go.ok) problems.push("Go is not installed: install Go " + GO_MIN.replace(/\.0$/, "") + " or newer (https://go.dev/doc/install), or put its bin folder on PATH.");
+  else if (!goVersion || semver.lt(goVersion, GO_MIN)) problems.push(`Go ${go.output.trim()} is too old: the pinned tools need Go ${GO_MIN.replace(/\.0$/, "")} or newer (https://go.dev/doc/install).`);
+  const python = process.env.PYTHON || "python3";
+  const pip = await works(python, ["-m", "pip", "--version"]);
+  if (!pip.ok) problems.push(`${python} with pip is not available: install Python 3.10+ with pip (Debian/Ubuntu: apt-get install python3 python3-pip), or set PYTHON to one.`);
+  if (!(await works("git", ["--version"])).ok) problems.push("git is not installed: install it (Debian/Ubuntu: apt-get install git).");
+  return problems;
 }
 
 /** How KCL is run: a kcl CLI, or the pinned native library through a Python worker. */

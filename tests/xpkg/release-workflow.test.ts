@@ -1,15 +1,14 @@
 // The release workflow's own shell steps, run for real (bash -eo pipefail, as GitHub runs them):
 // the settings check, `npm run package`, the changelog, and `crossplane xpkg push` into a
-// registry on 127.0.0.1 (Debian's docker-registry, the CNCF distribution registry).
-import { spawn, type ChildProcess } from "node:child_process";
+// registry on 127.0.0.1 (the CNCF distribution registry, pinned in tools.json).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROOT } from "../../scripts/lib/paths.js";
+import { startDistributionRegistry, type RegistryProcess } from "../../scripts/lib/bump/testing/registry.js";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
 import { readXpkg } from "../../scripts/lib/xpkg/archive.js";
 
@@ -79,37 +78,14 @@ describe("release workflow steps", () => {
     expect(readFileSync(join(ROOT, "dist", "CHANGELOG.md"), "utf8")).toMatch(/^## Chart pins /);
   });
 
-  const REGISTRY = process.env.DOCKER_REGISTRY_BIN ?? "/usr/bin/docker-registry";
-  describe.skipIf(!existsSync(REGISTRY))("pushing to a registry", () => {
-    let registry: ChildProcess | undefined;
+  describe("pushing to a registry", () => {
+    let registry: RegistryProcess;
     let address: string;
-    const stop = () => {
-      if (registry && registry.exitCode === null) registry.kill("SIGTERM");
-    };
     beforeAll(async () => {
-      process.once("exit", stop);
-      const port = await new Promise<number>((resolve, reject) => {
-        const s = createServer();
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => {
-          const p = (s.address() as { port: number }).port;
-          s.close(() => resolve(p));
-        });
-      });
-      address = `127.0.0.1:${port}`;
-      writeFileSync(join(temp, "registry.yml"), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(temp, "registry")}\nhttp:\n  addr: ${address}\n`);
-      registry = spawn(REGISTRY, ["serve", join(temp, "registry.yml")], { stdio: "ignore" });
-      for (let i = 0; i < 100; i++) {
-        if (await fetch(`http://${address}/v2/`).then((r) => r.ok, () => false)) return;
-        if (registry.exitCode !== null) throw new Error(`docker-registry exited with ${registry.exitCode}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`docker-registry did not answer on ${address}`);
+      registry = await startDistributionRegistry(mkdtempSync(join(temp, "registry-")));
+      address = registry.host;
     });
-    afterAll(() => {
-      stop();
-      process.removeListener("exit", stop);
-    });
+    afterAll(() => registry?.stop());
 
     it("pushes the package so that the registry serves it under the version tag, package layer annotated", async () => {
       await ensureGoTool("crossplane");

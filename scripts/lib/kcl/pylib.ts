@@ -89,6 +89,9 @@ class Worker {
 
   close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    // Waiting for the exit must keep Node alive: an idle (unref'd) worker that is still starting
+    // would otherwise let the event loop drain first, and Node exits with 13 (unsettled await).
+    this.child.ref();
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2000);
       this.child.once("exit", () => {

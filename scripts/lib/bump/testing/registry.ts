@@ -1,7 +1,8 @@
 /**
- * A real OCI registry on loopback for tests and benchmarks: Debian's `docker-registry` (the CNCF
- * distribution server) configured for token auth, a token service that signs RS256 JWTs with an
- * x5c certificate header (key and self-signed certificate made with openssl), and a paging front
+ * A real OCI registry on loopback for tests and benchmarks: the CNCF distribution registry
+ * (pinned in tools.json, built from its Go module) configured for token auth, a token service
+ * that signs RS256 JWTs with an x5c certificate header (key and self-signed certificate made by
+ * the pinned certgen), and a paging front
  * that serves `tags/list` the way Docker Hub does (sorted, `n`/`last`, `Link: rel="next"`),
  * because this registry ignores `n` and `last` and sends no Link header. Everything listens on
  * 127.0.0.1 on free ports and is stopped by `stop()` (and on process exit).
@@ -13,19 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-export const REGISTRY_INSTALL_HINT = "apt-get install -y docker-registry (Debian/Ubuntu), or set DOCKER_REGISTRY_BIN to a CNCF distribution `registry` binary";
-
-/** The registry binary, or undefined when it is not installed. */
-export function findRegistryBinary(): string | undefined {
-  const candidates = [process.env.DOCKER_REGISTRY_BIN, "/usr/bin/docker-registry", "/usr/local/bin/docker-registry", "/usr/local/bin/registry"];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  try {
-    return execFileSync("sh", ["-c", "command -v docker-registry"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { ensureGoTool } from "../../tools.js";
 
 const children = new Set<ChildProcess>();
 let exitHook = false;
@@ -87,15 +76,12 @@ export interface Signer {
   certPath: string;
 }
 
-/** RSA key and self-signed certificate for the token signer (openssl: node:crypto cannot issue X.509). */
-export function makeSigner(dir: string): Signer {
+/** RSA key and self-signed certificate for the token signer (certgen: node:crypto cannot issue X.509). */
+export async function makeSigner(dir: string): Promise<Signer> {
   const keyPath = join(dir, "token.key");
   const certPath = join(dir, "token.crt");
-  try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "2", "-subj", "/CN=bump-test-token-issuer"], { stdio: "pipe" });
-  } catch (err) {
-    throw new Error(`openssl could not make the token signing certificate (install openssl): ${(err as Error).message}`);
-  }
+  const certgen = await ensureGoTool("certgen");
+  execFileSync(certgen, ["self", "--out", join(dir, "token"), "--cn", "bump-test-token-issuer"], { stdio: "pipe" });
   const key = createPrivateKey(readFileSync(keyPath));
   const certDer = Buffer.from(new X509Certificate(readFileSync(certPath)).raw);
   return { key, certDer, certPath };
@@ -176,9 +162,9 @@ export interface RegistryProcess {
   stop(): Promise<void>;
 }
 
-export async function startDistributionRegistry(dir: string, auth: { realm: string; service: string; issuer: string; certPath: string }): Promise<RegistryProcess> {
-  const bin = findRegistryBinary();
-  if (!bin) throw new Error(`docker-registry is not installed: ${REGISTRY_INSTALL_HINT}`);
+/** Starts the registry on a free loopback port, storing under dir; with auth, it wants tokens from that realm. */
+export async function startDistributionRegistry(dir: string, auth?: { realm: string; service: string; issuer: string; certPath: string }): Promise<RegistryProcess> {
+  const bin = await ensureGoTool("registry");
   let lastOutput = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -199,12 +185,16 @@ export async function startDistributionRegistry(dir: string, auth: { realm: stri
         "http:",
         `  addr: 127.0.0.1:${port}`,
         `  secret: ${randomBytes(16).toString("hex")}`,
-        "auth:",
-        "  token:",
-        `    realm: ${JSON.stringify(auth.realm)}`,
-        `    service: ${JSON.stringify(auth.service)}`,
-        `    issuer: ${JSON.stringify(auth.issuer)}`,
-        `    rootcertbundle: ${JSON.stringify(auth.certPath)}`,
+        ...(auth
+          ? [
+              "auth:",
+              "  token:",
+              `    realm: ${JSON.stringify(auth.realm)}`,
+              `    service: ${JSON.stringify(auth.service)}`,
+              `    issuer: ${JSON.stringify(auth.issuer)}`,
+              `    rootcertbundle: ${JSON.stringify(auth.certPath)}`,
+            ]
+          : []),
         "",
       ].join("\n"),
     );
@@ -220,7 +210,7 @@ export async function startDistributionRegistry(dir: string, auth: { realm: stri
       try {
         const r = await fetch(`${url}/v2/`);
         await r.body?.cancel();
-        if (r.status === 401) {
+        if (r.status === (auth ? 401 : 200)) {
           up = true;
           break;
         }
@@ -245,7 +235,7 @@ export async function startDistributionRegistry(dir: string, auth: { realm: stri
     child.kill("SIGKILL");
     lastOutput = output;
   }
-  throw new Error(`docker-registry did not start on 127.0.0.1: ${lastOutput.trim().slice(-2000)}`);
+  throw new Error(`the registry did not start on 127.0.0.1: ${lastOutput.trim().slice(-2000)}`);
 }
 
 export type Fault = (
@@ -384,7 +374,7 @@ export async function startOciHarness(options: OciHarnessOptions = {}): Promise<
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
   };
   try {
-    const signer = makeSigner(dir);
+    const signer = await makeSigner(dir);
     const tokens = await startTokenService(signer, {
       issuer,
       service,

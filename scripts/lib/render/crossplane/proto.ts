@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { execa } from "execa";
 import { UserError } from "../../errors.js";
-import { loadPins } from "../../tools.js";
+import { goModulePin } from "../../tools.js";
 import type { FnCondition, FnRequest, FnResponse, FnResource, FnResult, FnState, Ready } from "../fn.js";
 import type { KubeObject } from "../types.js";
 
@@ -17,7 +17,7 @@ const PROTO = join("proto", "fn", "v1", "run_function.proto");
 
 /** The directory of the pinned crossplane Go module (where crank's sources and protos are). */
 export async function crossplaneModuleDir(): Promise<string> {
-  const pin = loadPins().crossplane;
+  const pin = goModulePin("crossplane");
   const r = await execa("go", ["mod", "download", "-json", `${pin.module}@${pin.version}`], { reject: false, env: { GOFLAGS: "-mod=readonly" } });
   let dir: string | undefined;
   try {

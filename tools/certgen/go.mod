@@ -1,0 +1,3 @@
+module dot-cluster/tools/certgen
+
+go 1.25
