@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { credentialsVariable } from "../../scripts/lib/bump/credentials.js";
 import { startOciHarness, type OciHarness } from "../../scripts/lib/bump/testing/registry.js";
 import { UserError } from "../../scripts/lib/errors.js";
@@ -277,4 +277,56 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
     expect(json.findings.filter((f) => f.rule === "deleted").map((f) => [f.crn, f.allowed])).toEqual([[names.gpuPool, true]]);
     expect((await execa("git", ["-C", repo.root, "status", "--porcelain", "--ignored"])).stdout).toBe((await before).stdout);
   }, 180_000);
+});
+
+describe("the workflows' upgrade-check steps, run as GitHub runs them", () => {
+  let copy: RepoCopy;
+  const stepScript = (workflow: string, job: string, prefix: string): string => {
+    const wf = parse(readFileSync(join(ROOT, ".github", "workflows", workflow), "utf8")) as { jobs: Record<string, { steps: { name: string; run?: string }[] }> };
+    const s = wf.jobs[job]!.steps.find((x) => x.name.startsWith(prefix));
+    if (!s?.run) throw new Error(`${workflow} has no run step named "${prefix}…" in job ${job}`);
+    return s.run;
+  };
+  const scripts = () => [stepScript("test.yaml", "test", "Upgrade check against the latest release"), stepScript("release.yaml", "release", "Refuse unacknowledged deletions")];
+  const runScript = (script: string) => execa("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { cwd: copy.root, reject: false, all: true });
+  const git = (...args: string[]) => execa("git", ["-C", copy.root, "-c", "user.name=test", "-c", "user.email=test@example.com", ...args]);
+
+  beforeAll(async () => {
+    copy = copyRepo();
+    writeFileSync(join(copy.root, ".gitignore"), "node_modules\n.tools\n.build\n.cache\ndist\n");
+    rmSync(join(copy.root, "tests", "cases"), { recursive: true });
+    cpSync(casesDir, join(copy.root, "tests", "cases"), { recursive: true });
+    await git("init", "-q");
+    await git("add", "-A");
+    await git("commit", "-qm", "first release");
+  }, 120_000);
+  afterAll(() => copy?.remove());
+
+  it("no release tag before the commit: skipped with a notice", async () => {
+    await git("tag", "v1.0.0");
+    for (const script of scripts()) {
+      const r = await runScript(script);
+      expect(r.exitCode, String(r.all)).toBe(0);
+      expect(String(r.all)).toMatch(/^::notice title=upgrade-check skipped::/m);
+    }
+  });
+
+  it("a deletion since the tag fails both (the release is refused) until upgrade-allow.txt acknowledges it", async () => {
+    const mutated = mutateSteps(join(copy.root, "package"), temp("uc-wf-pkg-"), dropCrn(names.gpuPool));
+    cpSync(mutated, join(copy.root, "package"), { recursive: true });
+    await git("commit", "-qam", "drop the GPU pool");
+    const [test, release] = scripts();
+    const t = await runScript(test!);
+    expect(t.exitCode).toBe(1);
+    expect(String(t.all)).toMatch(new RegExp(`DELETED +${names.gpuPool} `));
+    const r = await runScript(release!);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.all)).toMatch(/^::error title=release refused::upgrading from v1\.0\.0 /m);
+    writeFileSync(join(copy.root, "upgrade-allow.txt"), `${names.gpuPool}\n`);
+    for (const script of scripts()) {
+      const ok = await runScript(script);
+      expect(ok.exitCode, String(ok.all)).toBe(0);
+      expect(String(ok.all)).toMatch(/DELETED \(allowed\)/);
+    }
+  }, 300_000);
 });
