@@ -165,6 +165,17 @@ describe("old package from a git ref of a temporary repository", () => {
   });
 });
 
+describe("observed state from a case's .observed.yaml", () => {
+  it("a resource observed but not composed by the old package is garbage (Crossplane deletes it), not a render error", async () => {
+    const dir = temp("uc-observed-cases-");
+    for (const f of ["aws-observed.yaml", "aws-observed.observed.yaml"]) cpSync(join(ROOT, "tests", "cases", f), join(dir, f));
+    const oldDir = mutateSteps(join(repo.root, "package"), temp("uc-old-"), dropCrn("eksnodegroup"));
+    const r = await upgradeCheck(localRenderer(engine), { ...options(oldDir, join(repo.root, "package")), casesDir: dir });
+    expect(r.report.cases[0]!.status).toBe("compared");
+    expect(listed(r.report.findings)).toEqual(["added aws-observed eksnodegroup"]);
+  });
+});
+
 describe("old package from a directory", () => {
   it("a package folder or a checkout holding package/", async () => {
     const dir = mutateSteps(join(repo.root, "package"), temp("uc-pkg-"), dropCrn(names.gpuPool));
