@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { withEngine } from "../kcl/index.js";
 import { CACHE_DIR, ROOT } from "../paths.js";
-import { cachingEngine } from "../render/kcl-cache.js";
+import { cachingEngine } from "../kcl/cache.js";
 import { caseInputs, localRenderer, readObservedFile, readXrFile, type Renderer } from "../render/cases.js";
 import { loadPackage } from "../render/package.js";
 import { displayPath } from "../render/paths.js";
