@@ -1,6 +1,6 @@
 /** Shared plumbing for entry files: argument parsing and turning errors into exit codes. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError, UserError } from "./errors.js";
+import { environmentError, UsageError, UserError } from "./errors.js";
 import { KclError } from "./kcl/engine.js";
 
 export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"]>>(usage: string, options: T, allowPositionals = false) {
@@ -15,7 +15,9 @@ export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"
 export async function main(fn: () => Promise<number | void>): Promise<void> {
   try {
     process.exitCode = (await fn()) ?? 0;
-  } catch (err) {
+  } catch (caught) {
+    // An environment error (permissions, disk full, a file in the way) is the user's to fix, not a bug.
+    const err = environmentError(caught) ?? caught;
     if (err instanceof UserError) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exitCode = err.exitCode;
