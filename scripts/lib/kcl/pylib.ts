@@ -90,6 +90,9 @@ class Worker {
   close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
+      // Referenced again: an idle worker is unreferenced, and Node would otherwise end before
+      // the exit it awaits here (exit code 13, "unsettled top-level await").
+      this.child.ref();
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2000);
       this.child.once("exit", () => {
         clearTimeout(timer);

@@ -16,7 +16,7 @@ import type { Finding, Rule } from "./types.js";
 export type { Finding, Rule, RuleFinding, Severity, VerifyContext } from "./types.js";
 export { RULES } from "./rules/index.js";
 export { createContext, runRules } from "./runner.js";
-export { formatFinding, formatJson, formatSummary, summarize } from "./format.js";
+export { formatFinding, formatJson, formatJsonError, formatSummary, summarize } from "./format.js";
 
 export interface VerifyOptions {
   packageDir: string;
