@@ -42,7 +42,7 @@ export function cachingEngine(engine: KclEngine, dir: string): CachingEngine {
   const keyOf = (r: KclRunRequest) => createHash("sha256").update(JSON.stringify([version, r.sources, r.options ?? {}, r.workDir ?? ""])).digest("hex");
 
   async function run(request: KclRunRequest): Promise<unknown[]> {
-    if (!isPureProgram(request)) {
+    if (request.compileOnly || !isPureProgram(request)) {
       stats.uncacheable++;
       return engine.run(request);
     }
