@@ -50,26 +50,32 @@ function alive(pid) {
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Takes the compile lock (a directory holding the owner's pid); a lock whose owner is gone is broken. */
+/**
+ * Takes the compile lock: a directory holding the owner's pid, put in place with one rename so
+ * that it never exists without its pid. A lock whose owner is gone is moved away and removed.
+ */
 function acquireLock() {
   mkdirSync(build, { recursive: true });
+  const mine = `${lock}.${process.pid}`;
   for (let waited = 0; ; waited += 50) {
+    rmSync(mine, { recursive: true, force: true });
+    mkdirSync(mine);
+    writeFileSync(join(mine, "pid"), String(process.pid));
     try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, "pid"), String(process.pid));
+      renameSync(mine, lock);
       return;
     } catch (err) {
-      if (err.code !== "EEXIST") throw err;
+      rmSync(mine, { recursive: true, force: true });
+      if (err.code !== "EEXIST" && err.code !== "ENOTEMPTY") throw err;
     }
     let holder = 0;
     try {
       holder = Number(readFileSync(join(lock, "pid"), "utf8")) || 0;
     } catch {
-      /* being created or removed */
+      /* released in the meantime */
     }
-    // A lock without a pid for a while, or with a dead owner, is stale.
-    if ((holder && !alive(holder)) || (!holder && waited >= 2000)) {
-      rmSync(lock, { recursive: true, force: true });
+    if (holder && !alive(holder)) {
+      breakLock(holder);
       continue;
     }
     if (waited > 0 && waited % 10_000 === 0) process.stderr.write(`waiting for another command compiling scripts/ (pid ${holder || "?"}, lock ${lock})\n`);
@@ -77,8 +83,40 @@ function acquireLock() {
   }
 }
 
+/** Moves a dead owner's lock away; a lock that turns out to be someone else's by then is put back. */
+function breakLock(deadPid) {
+  const aside = `${lock}.stale.${process.pid}`;
+  try {
+    renameSync(lock, aside);
+  } catch {
+    return; // moved or released by another command
+  }
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(join(aside, "pid"), "utf8")) || 0;
+  } catch {
+    /* unreadable: stale */
+  }
+  if (pid !== deadPid && pid && alive(pid)) {
+    try {
+      renameSync(aside, lock);
+      return;
+    } catch {
+      /* another lock took its place: the owner finds its lock gone at release, harmless */
+    }
+  }
+  rmSync(aside, { recursive: true, force: true });
+}
+
 function releaseLock() {
-  rmSync(lock, { recursive: true, force: true });
+  // Moved away first: removing in place could race with the next owner's rename.
+  const gone = `${lock}.released.${process.pid}`;
+  try {
+    renameSync(lock, gone);
+  } catch {
+    return;
+  }
+  rmSync(gone, { recursive: true, force: true });
 }
 
 function compile(sources) {
