@@ -102,6 +102,29 @@ describe("the crossplane engine's servers", () => {
     expect(existsSync(info.tmp)).toBe(false);
   });
 
+  it("npm run render --engine crossplane killed with SIGKILL mid-render leaves no process", async () => {
+    // The render may finish before it is caught with its servers up: then it is tried again.
+    for (let attempt = 1; ; attempt++) {
+      const child = execa(process.execPath, [join(ROOT, "scripts", "run.mjs"), "render", "examples/aws.yaml", "--engine", "crossplane"], { cwd: ROOT, reject: false });
+      let procs: ReturnType<typeof descendants> = [];
+      while (child.exitCode === null && !procs.some((p) => p.command.includes("function-auto-ready"))) {
+        procs = descendants(child.pid!);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (child.exitCode !== null || !procs.some((p) => p.command.includes("function-auto-ready"))) {
+        await child;
+        if (attempt < 3) continue;
+        throw new Error("the render finished three times before it could be killed with its servers up");
+      }
+      procs = descendants(child.pid!);
+      child.kill("SIGKILL");
+      expect((await child).signal).toBe("SIGKILL");
+      const left = await waitGone(procs.map((p) => p.pid));
+      expect(procs.filter((p) => left.includes(p.pid)).map((p) => p.command)).toEqual([]);
+      return;
+    }
+  });
+
   it("stop when the process is killed (SIGKILL), and the next run cleans up and renders", async () => {
     const { child, info: pending } = rendererProcess();
     const info = await pending;
