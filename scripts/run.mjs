@@ -7,7 +7,7 @@
 // someone may be reading: under a lock (.build/.lock) tsc writes a new tree into
 // .build/versions/<id>/, and the symbolic link .build/scripts is then switched to it with one
 // rename. A command resolves the link once, when it starts, and imports everything from that
-// version. Versions no link points to are removed after ten minutes.
+// version. A version the link no longer points to is removed ten minutes after it was replaced.
 import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -151,6 +151,17 @@ function compile(sources) {
   if (current && !current.isSymbolicLink()) {
     renameSync(link, join(versions, `old-${id}`));
     rmSync(join(build, ".stamp"), { force: true });
+  }
+  // The version being replaced is kept ten minutes from now: commands started from it may
+  // still import modules lazily.
+  if (current?.isSymbolicLink()) {
+    try {
+      const previous = dirname(realpathSync(link));
+      const now = new Date();
+      utimesSync(previous, now, now);
+    } catch {
+      /* its tree is gone already */
+    }
   }
   renameSync(next, link);
   removeOldVersions(id);

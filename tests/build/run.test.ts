@@ -2,8 +2,8 @@
  * scripts/run.mjs: commands started side by side while scripts/ changes never see a half-written
  * compiled tree (each compile goes to a new folder under a lock, then one rename switches to it).
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, utimesSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyRepo, type RepoCopy } from "../helpers/repo.js";
@@ -42,12 +42,29 @@ describe("scripts/run.mjs", () => {
     expect(readdirSync(join(repo.root, ".build", "versions")).sort()).toEqual(before);
   });
 
+  it("keeps the replaced tree ten minutes for commands still running from it, removes older ones", async () => {
+    const versions = join(repo.root, ".build", "versions");
+    expect((await repo.run("tools", ["--list"])).exitCode).toBe(0);
+    const current = realpathSync(join(repo.root, ".build", "scripts"));
+    const old = new Date(Date.now() - 60 * 60 * 1000);
+    // An abandoned tree from an hour ago, and the current one, also compiled an hour ago.
+    mkdirSync(join(versions, "abandoned", "scripts"), { recursive: true });
+    utimesSync(join(versions, "abandoned"), old, old);
+    utimesSync(dirname(current), old, old);
+    touch("scripts/lib/errors.ts", new Date(Date.now() + 20_000));
+    expect((await repo.run("tools", ["--list"])).exitCode).toBe(0);
+    const left = readdirSync(versions);
+    expect(left).not.toContain("abandoned");
+    expect(left).toContain(basename(dirname(current)));
+    expect(realpathSync(join(repo.root, ".build", "scripts"))).not.toBe(current);
+  });
+
   it("breaks a lock left by a command that was killed while compiling", async () => {
     const lock = join(repo.root, ".build", ".lock");
     mkdirSync(lock, { recursive: true });
     // A pid that is not running: the largest pid Linux can hand out is 2^22.
     writeFileSync(join(lock, "pid"), String(2 ** 22 + 1));
-    touch("scripts/lib/errors.ts", new Date(Date.now() + 10_000));
+    touch("scripts/lib/errors.ts", new Date(Date.now() + 60_000));
     const r = await repo.run("tools", ["--list"]);
     expect(r.exitCode, String(r.all)).toBe(0);
     expect(existsSync(lock)).toBe(false);
