@@ -28,6 +28,8 @@ export interface HttpResponse {
   status: number;
   headers: Headers;
   body: string;
+  /** The body as received (for binary blobs). */
+  bytes: Buffer;
 }
 
 /** A registry that could not be used; the message is complete and free of secrets. */
@@ -127,12 +129,13 @@ export class HttpClient {
             url.href,
           );
         }
-        const body = await this.readBody(res, where);
+        const bytes = await this.readBody(res, where);
+        const body = bytes.toString("utf8");
         if (res.status >= 500) {
           lastProblem = `HTTP ${res.status} ${res.statusText}${body.trim() ? `: ${oneLine(body)}` : ""}`;
           continue;
         }
-        return { url: url.href, status: res.status, headers: res.headers, body };
+        return { url: url.href, status: res.status, headers: res.headers, body, bytes };
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         this.checkAborted();
@@ -148,13 +151,13 @@ export class HttpClient {
     throw this.fail(`cannot get ${where}: ${lastProblem} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check that the registry is up and reachable, or point CHART_SOURCE_OVERRIDES to a mirror.`, url.href);
   }
 
-  private async readBody(res: Response, where: string): Promise<string> {
+  private async readBody(res: Response, where: string): Promise<Buffer> {
     const declared = Number(res.headers.get("content-length") ?? "NaN");
     if (declared > this.options.maxBytes) {
       await res.body?.cancel();
       throw this.fail(`${where} answered with ${declared} bytes, more than the ${this.options.maxBytes} this tool reads`);
     }
-    if (!res.body) return "";
+    if (!res.body) return Buffer.alloc(0);
     const chunks: Uint8Array[] = [];
     let size = 0;
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
@@ -162,7 +165,7 @@ export class HttpClient {
       if (size > this.options.maxBytes) throw this.fail(`${where} answered with more than the ${this.options.maxBytes} bytes this tool reads`);
       chunks.push(chunk);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return Buffer.concat(chunks);
   }
 
   private checkAborted(): void {

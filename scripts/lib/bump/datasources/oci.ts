@@ -85,7 +85,7 @@ export function nextPage(link: string | null, current: string): string | undefin
   return undefined;
 }
 
-function errorDetail(res: HttpResponse): string {
+export function errorDetail(res: HttpResponse): string {
   try {
     const data = JSON.parse(res.body) as { errors?: { code?: unknown; message?: unknown }[] };
     const e = data.errors?.[0];
@@ -166,7 +166,8 @@ function parseTagList(res: HttpResponse, what: string, http: HttpClient): string
   return tags as string[];
 }
 
-async function authorize(res: HttpResponse, repo: OciRepository, creds: Credentials | undefined, options: OciOptions, what: string): Promise<string> {
+/** Answers a 401 challenge: a Bearer token from the realm (anonymous or with credentials), or Basic credentials. */
+export async function authorize(res: HttpResponse, repo: OciRepository, creds: Credentials | undefined, options: OciOptions, what: string): Promise<string> {
   const { http } = options;
   const header = res.headers.get("www-authenticate");
   const challenge = header ? parseChallenge(header) : undefined;
