@@ -18,7 +18,7 @@ function changeKeda(r: RepoCopy): void {
   r.replace(
     "kcl/apps.k",
     '*([_release("keda", {}), _release("kedaHttp", {})] if _on("keda") else [])',
-    '*([_release("keda", {replicaCount = 2}), _appObject("keda-dashboard", "keda-dashboard", {apiVersion = "v1", kind = "ConfigMap", metadata = {name = "keda-dashboard", namespace = "keda"}, data = {a = "b"}})] if _on("keda") else [])',
+    '*([_release("keda", {replicaCount = 2}), _appObject("keda-dashboard", {apiVersion = "v1", kind = "ConfigMap", metadata = {name = "keda-dashboard", namespace = "keda"}, data = {a = "b"}})] if _on("keda") else [])',
   );
 }
 
