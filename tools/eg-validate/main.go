@@ -5,8 +5,11 @@
 // api/v1alpha1/validation.ValidateEnvoyGateway runs. A second, strict decode reports the fields
 // Envoy Gateway's lenient decoder drops without a word.
 //
+// When validation fails, the field that causes it is found with the same code: the deepest key of
+// the file whose removal changes Envoy Gateway's answer ("at", a list of keys and list indexes).
+//
 // Input (stdin): a JSON list of {"id": string, "config": string}. Output (stdout): a JSON list of
-// {"id", "decodeError"?, "error"?, "dropped": [string], "warnings": [string]} in input order.
+// {"id", "decodeError"?, "error"?, "at"?, "dropped": [string], "warnings": [string]} in input order.
 // `eg-validate version` prints the Envoy Gateway version it was built against.
 package main
 
@@ -17,9 +20,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sort"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	"github.com/envoyproxy/gateway/api/v1alpha1/validation"
@@ -34,6 +39,7 @@ type output struct {
 	ID          string   `json:"id"`
 	DecodeError string   `json:"decodeError,omitempty"`
 	Error       string   `json:"error,omitempty"`
+	At          []any    `json:"at,omitempty"`
 	Dropped     []string `json:"dropped"`
 	Warnings    []string `json:"warnings"`
 }
@@ -81,29 +87,149 @@ func dropped(data []byte) []string {
 	return out
 }
 
-func judge(in input) (out output) {
-	out = output{ID: in.ID, Dropped: []string{}, Warnings: []string{}}
-	defer func() {
-		// Envoy Gateway would stop just the same: report it as its start-up error.
-		if r := recover(); r != nil {
-			out.Error = fmt.Sprintf("panic: %v", r)
-		}
-	}()
+func judge(in input) output {
+	out := output{ID: in.ID, Dropped: []string{}, Warnings: []string{}}
 	data := []byte(in.Config)
 	eg, err := decode(data, false)
 	if err != nil {
 		out.DecodeError = err.Error()
+		out.At = locate(data)
 		return out
 	}
 	out.Dropped = dropped(data)
 	// As at start-up (internal/cmd/server.go): defaults first, then validation.
-	eg.SetEnvoyGatewayDefaults()
-	if err := validation.ValidateEnvoyGateway(eg); err != nil {
+	if err := validate(eg); err != nil {
 		out.Error = err.Error()
+		out.At = locate(data)
 		return out
 	}
 	out.Warnings = append(out.Warnings, warnings(eg)...)
 	return out
+}
+
+// validate runs what Envoy Gateway runs at start-up (internal/cmd/server.go): defaults, then validation.
+func validate(eg *egv1a1.EnvoyGateway) (err error) {
+	defer func() {
+		// Envoy Gateway would stop just the same: report it as its start-up error.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	eg.SetEnvoyGatewayDefaults()
+	return validation.ValidateEnvoyGateway(eg)
+}
+
+// answer is Envoy Gateway's verdict on a config given as a JSON tree.
+func answer(tree any) string {
+	data, err := json.Marshal(tree)
+	if err != nil {
+		return "unencodable"
+	}
+	eg, err := decode(data, false)
+	if err != nil {
+		return "decode: " + err.Error()
+	}
+	if err := validate(eg); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// without is a copy of tree with the element at path removed.
+func without(tree any, path []any) any {
+	if len(path) == 0 {
+		return nil
+	}
+	switch node := tree.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(node))
+		for k, v := range node {
+			out[k] = v
+		}
+		key := path[0].(string)
+		if len(path) == 1 {
+			delete(out, key)
+		} else {
+			out[key] = without(node[key], path[1:])
+		}
+		return out
+	case []any:
+		i := path[0].(int)
+		out := make([]any, 0, len(node))
+		for j, v := range node {
+			switch {
+			case j != i:
+				out = append(out, v)
+			case len(path) > 1:
+				out = append(out, without(v, path[1:]))
+			}
+		}
+		return out
+	}
+	return tree
+}
+
+// children lists the keys (sorted) or indexes of a map or list.
+func children(node any) []any {
+	var out []any
+	switch n := node.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(n))
+		for k := range n {
+			if k != "apiVersion" && k != "kind" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, k)
+		}
+	case []any:
+		for i := range n {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func child(node any, key any) any {
+	switch n := node.(type) {
+	case map[string]any:
+		return n[key.(string)]
+	case []any:
+		return n[key.(int)]
+	}
+	return nil
+}
+
+// locate finds what causes an error: the deepest element of the file whose removal makes Envoy
+// Gateway accept it (the first such in key order), or nothing when no single removal does.
+func locate(data []byte) []any {
+	raw, err := utilyaml.ToJSON(data)
+	if err != nil {
+		return nil
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil
+	}
+	var best []any
+	budget := 5000
+	var walk func(node any, path []any)
+	walk = func(node any, path []any) {
+		for _, k := range children(node) {
+			if budget--; budget < 0 {
+				return
+			}
+			candidate := append(append([]any{}, path...), k)
+			if answer(without(tree, candidate)) == "" && len(candidate) > len(best) {
+				best = candidate
+			}
+			walk(child(node, k), candidate)
+		}
+	}
+	walk(tree, []any{})
+	return best
 }
 
 func gatewayVersion() string {

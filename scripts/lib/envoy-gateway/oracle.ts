@@ -18,6 +18,8 @@ export interface Verdict {
   decodeError?: string;
   /** ValidateEnvoyGateway's error: Envoy Gateway exits with this at start-up. */
   error?: string;
+  /** Where in the file the error comes from: the deepest key (or list index) whose removal makes Envoy Gateway accept it. */
+  at?: (string | number)[];
   /** Fields Envoy Gateway's lenient decoder drops (the strict decoder's complaints). */
   dropped: string[];
   /** What Envoy Gateway logs as warnings at start-up (versions that have them). */

@@ -111,9 +111,10 @@ const hooksFor = (version: string | undefined) => XDS_TRANSLATOR_HOOKS.filter((h
 
 /**
  * Problems Envoy Gateway does not stop for but that break the extension: hook names the pinned
- * version does not have, fields it silently drops, an fqdn that is not a valid DNS name or port.
+ * version does not have, fields it silently drops (unless `fieldsSince` is false: Envoy Gateway's
+ * own decoder reports those), an fqdn that is not a valid DNS name or port.
  */
-export function managerIssues(em: ExtensionManager, version: string | undefined, versionLabel: string): ConfigIssue[] {
+export function managerIssues(em: ExtensionManager, version: string | undefined, versionLabel: string, { fieldsSince = true }: { fieldsSince?: boolean } = {}): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isMap(em.value)) return [{ message: `${em.path} must be a map, got ${describeValue(em.value)}` }];
   const v = em.value;
@@ -140,7 +141,7 @@ export function managerIssues(em: ExtensionManager, version: string | undefined,
       }
     });
   }
-  for (const field of EXTENSION_MANAGER_FIELDS_SINCE) {
+  for (const field of fieldsSince ? EXTENSION_MANAGER_FIELDS_SINCE : []) {
     if (present(at(v, ...field.path)) && !has(version, field.since)) {
       issues.push({
         message: `${em.path}.${field.path.join(".")} is ignored by Envoy Gateway ${versionLabel}: the field exists since ${field.since}`,

@@ -8,6 +8,7 @@ import { loadCompatibility, type CompatibilityRow } from "../compat.js";
 import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
 import { loadPackage, renderCases } from "../render/index.js";
+import { judgeEnvoyGatewayReleases } from "./eg-judgments.js";
 import { summarize, type Summary } from "./format.js";
 import { RULES } from "./rules/index.js";
 import { createContext, runRules } from "./runner.js";
@@ -25,6 +26,12 @@ export interface VerifyOptions {
   displayRoot?: string;
   rules?: readonly Rule[];
   compatibility?: readonly CompatibilityRow[];
+  /** A check that could not run (no Go, module not served) fails verify instead of warning. */
+  strict?: boolean;
+  /** Ask Envoy Gateway's own chart and validator (default true); false leaves eg-config to its model. */
+  envoyGateway?: boolean;
+  /** Progress of tool installs (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface VerifyReport {
@@ -43,7 +50,8 @@ export async function verify(engine: KclEngine, options: VerifyOptions): Promise
   const pkg = loadPackage(options.packageDir);
   const cases = await renderCases(engine, pkg, casesDir);
   const rules = options.rules ?? RULES;
-  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility() });
+  const envoyGateway = options.envoyGateway !== false && rules.some((r) => r.id === "eg-config") ? await judgeEnvoyGatewayReleases(cases, options.log) : undefined;
+  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility(), envoyGateway, strict: options.strict });
   const findings = runRules(ctx, rules, options.displayRoot);
   return {
     packageDir: options.packageDir,
