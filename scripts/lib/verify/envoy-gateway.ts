@@ -95,6 +95,50 @@ export function startupError(eg: Json, version: string | undefined): string | un
   return managerStartupError(eg.extensionManager);
 }
 
+type Shape = "map" | "list" | "string" | "integer" | "boolean" | "quantity";
+
+/** The JSON shape Envoy Gateway's decoder needs for each extension manager field the model knows. */
+const FIELD_SHAPES: readonly { path: readonly string[]; shape: Shape }[] = [
+  { path: ["hooks"], shape: "map" },
+  { path: ["hooks", "xdsTranslator"], shape: "map" },
+  { path: ["hooks", "xdsTranslator", "pre"], shape: "list" },
+  { path: ["hooks", "xdsTranslator", "post"], shape: "list" },
+  { path: ["hooks", "xdsTranslator", "translation"], shape: "map" },
+  { path: ["service"], shape: "map" },
+  { path: ["service", "fqdn"], shape: "map" },
+  { path: ["service", "fqdn", "hostname"], shape: "string" },
+  { path: ["service", "fqdn", "port"], shape: "integer" },
+  { path: ["service", "ip"], shape: "map" },
+  { path: ["service", "unix"], shape: "map" },
+  { path: ["service", "host"], shape: "string" },
+  { path: ["service", "tls"], shape: "map" },
+  { path: ["service", "tls", "certificateRef"], shape: "map" },
+  { path: ["backendResources"], shape: "list" },
+  { path: ["maxMessageSize"], shape: "quantity" },
+  { path: ["failOpen"], shape: "boolean" },
+];
+
+/** Kubernetes' resource.Quantity text form (what Envoy Gateway's decoder accepts for maxMessageSize). */
+const QUANTITY = /^[+-]?[0-9.]+([eEinumkKMGTP]*[-+]?[0-9]*)$/;
+
+const fits = (v: unknown, shape: Shape) =>
+  shape === "map" ? isMap(v) : shape === "list" ? Array.isArray(v) : shape === "string" ? typeof v === "string" : shape === "integer" ? Number.isInteger(v) : shape === "boolean" ? typeof v === "boolean" : typeof v === "number" || (typeof v === "string" && QUANTITY.test(v));
+
+/**
+ * A value Envoy Gateway's config decoder cannot read (a field of the wrong type): Envoy Gateway
+ * then exits at start-up before any validation. The first one found, with its values path.
+ */
+export function decodeProblem(eg: Json, version: string | undefined): string | undefined {
+  for (const em of extensionManagers(eg, version)) {
+    if (!isMap(em.value)) return `${em.path} must be a map, got ${describeValue(em.value)}`;
+    for (const { path, shape } of FIELD_SHAPES) {
+      const v = at(em.value, ...path);
+      if (v !== undefined && v !== null && !fits(v, shape)) return `${em.path}.${path.join(".")} must be ${shape === "integer" ? "an integer" : `a ${shape}`}, got ${describeValue(v)}`;
+    }
+  }
+  return undefined;
+}
+
 export interface ConfigIssue {
   message: string;
   hint?: string;

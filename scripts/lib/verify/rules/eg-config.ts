@@ -8,7 +8,7 @@
 import { ENVOY_GATEWAY_CHART } from "../data/charts.js";
 import { EG_ERRORS, EXTENSION_MANAGERS_SINCE } from "../data/envoy-gateway.js";
 import { judgmentKey, type Judgment } from "../eg-judgments.js";
-import { envoyGatewayConfig, extensionManagers, has, managerIssues, startupError } from "../envoy-gateway.js";
+import { decodeProblem, envoyGatewayConfig, extensionManagers, has, managerIssues, startupError } from "../envoy-gateway.js";
 import { at, chartSemver, releasesOfChart, renderedCases, type Json } from "../resources.js";
 import type { Rule, RuleFinding } from "../types.js";
 
@@ -78,10 +78,15 @@ function fromEnvoyGateway(j: Extract<Judgment, { kind: "judged" }>, eg: Json | u
 }
 
 /** The model's verdict: what the rule reports when Envoy Gateway's own code cannot run. */
-function fromModel(eg: Json, chartVersion: string | undefined): RuleFinding[] {
+export function fromModel(eg: Json, chartVersion: string | undefined): RuleFinding[] {
   const out: RuleFinding[] = [];
   const version = chartSemver(chartVersion);
   const label = version ?? chartVersion ?? "(unpinned)";
+  const undecodable = decodeProblem(eg, version);
+  if (undecodable) {
+    out.push({ message: `Envoy Gateway ${label} exits at start-up: it cannot decode its config: ${undecodable}`, hint: "write the value in the type Envoy Gateway's config API gives it" });
+    return out;
+  }
   const crash = startupError(eg, version);
   if (crash) out.push({ message: `Envoy Gateway ${label} exits at start-up with: ${crash}`, hint: crashHint(crash) });
   for (const em of extensionManagers(eg, version)) out.push(...managerIssues(em, version, label));
