@@ -11,6 +11,7 @@
  * Release under an alias (r0, r1, …) and gives each alias that Release's values.
  */
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
@@ -87,12 +88,40 @@ const helmError = (stderr: string) =>
     .join("\n")
     .trim();
 
+/**
+ * helm template is deterministic: a rendered config is kept in .cache/eg-chart/<version>/rendered/
+ * under a key of everything it depends on (the prepared chart, the helm binary, the Release's
+ * namespace, name and values), so an unchanged Release costs no helm process.
+ */
+function renderedCacheKey(helm: string, version: string, r: TemplateRequest): string {
+  let helmId = helm;
+  try {
+    const st = statSync(helm);
+    helmId += ` ${st.size} ${st.mtimeMs}`;
+  } catch {
+    /* not a file path: keyed by name */
+  }
+  return createHash("sha256")
+    .update(JSON.stringify([PREPARATION, version, helmId, r.namespace, r.releaseName, r.values ?? null]))
+    .digest("hex")
+    .slice(0, 32);
+}
+
 /** Templates every request with one helm process per namespace and release name; a failing batch is retried Release by Release. */
 export async function templateConfigs(helm: string, version: string, requests: readonly TemplateRequest[]): Promise<Map<string, TemplateResult>> {
   const chart = await preparedChart(version);
   const out = new Map<string, TemplateResult>();
+  const rendered = join(CACHE_DIR, "eg-chart", version, "rendered");
+  const keys = new Map<string, string>();
   const groups = new Map<string, TemplateRequest[]>();
   for (const r of requests) {
+    const key = renderedCacheKey(helm, version, r);
+    keys.set(r.id, key);
+    const hit = readIfExists(join(rendered, `${key}.yaml`));
+    if (hit !== undefined) {
+      out.set(r.id, { config: hit });
+      continue;
+    }
     const k = JSON.stringify([r.namespace, r.releaseName]);
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
@@ -100,7 +129,11 @@ export async function templateConfigs(helm: string, version: string, requests: r
     [...groups.values()].map(async (group) => {
       const batch = await templateBatch(helm, chart, group);
       if (batch.ok) {
-        for (const [id, config] of batch.configs) out.set(id, { config });
+        mkdirSync(rendered, { recursive: true });
+        for (const [id, config] of batch.configs) {
+          out.set(id, { config });
+          writeFileAtomic(join(rendered, `${keys.get(id)}.yaml`), config);
+        }
         return;
       }
       if (group.length === 1) {
