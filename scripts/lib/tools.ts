@@ -172,7 +172,8 @@ function buildIdentity(pin: GoToolPin): string {
   } catch (err) {
     throw new UserError(`tools.json: the Go module folder ${pin.dir} cannot be read (${(err as Error).message}); restore it from git.`);
   }
-  return `${pin.dir}#${hash.digest("hex").slice(0, 16)} ${pin.package}${flags}`;
+  // Relative to the repository, so that copies of it share the build.
+  return `${displayPath(dir)}#${hash.digest("hex").slice(0, 16)} ${pin.package}${flags}`;
 }
 
 /** Path of a pinned Go tool, installing it with the Go toolchain when needed. */

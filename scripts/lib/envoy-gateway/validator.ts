@@ -32,6 +32,7 @@ interface Prepared {
 /** Writes .cache/eg-validate/<version>/ when its inputs changed; reads nothing from Go when they did not. */
 async function prepare(version: string, log: Log): Promise<Prepared> {
   const dir = join(CACHE_DIR, "eg-validate", version);
+  if (!existsSync(VALIDATOR_SOURCE)) throw new Unavailable(`the validator's sources (tools/eg-validate/) are missing from this checkout; restore them from git`);
   const sources = readdirSync(VALIDATOR_SOURCE)
     .filter((f) => f.endsWith(".go"))
     .sort()
