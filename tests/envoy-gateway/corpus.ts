@@ -100,6 +100,7 @@ export function mutations(shipped: Json): Mutation[] {
     ...plural,
     { name: "extensionManager and extensionManagers both set", config: both },
     { name: "extensionManagers[0] without a name", config: unnamed },
+    { name: "extensionManagers an empty list", config: { ...clone(rest), extensionManagers: [] } },
     { name: "extensionManagers with a duplicate name", config: duplicate },
     { name: "extensionManagers[1] without hooks", config: secondBroken },
   ];

@@ -80,6 +80,7 @@ function managerStartupError(em: unknown): string | undefined {
 export function startupError(eg: Json, version: string | undefined): string | undefined {
   const plural = has(version, EXTENSION_MANAGERS_SINCE) && Array.isArray(eg.extensionManagers) ? eg.extensionManagers : [];
   if (present(eg.extensionManager) && plural.length > 0) return EG_ERRORS.mutuallyExclusive;
+  if (has(version, EXTENSION_MANAGERS_SINCE) && Array.isArray(eg.extensionManagers) && plural.length === 0) return EG_ERRORS.emptyManagers;
   if (plural.length > 0) {
     const names = new Set<string>();
     for (const [i, em] of plural.entries()) {

@@ -91,7 +91,7 @@ export function fromModel(eg: Json, chartVersion: string | undefined): RuleFindi
   if (crash) out.push({ message: `Envoy Gateway ${label} exits at start-up with: ${crash}`, hint: crashHint(crash) });
   for (const em of extensionManagers(eg, version)) out.push(...managerIssues(em, version, label));
   const plural = eg.extensionManagers;
-  if (Array.isArray(plural) && plural.length > 0 && !has(version, EXTENSION_MANAGERS_SINCE)) {
+  if (plural !== undefined && plural !== null && !has(version, EXTENSION_MANAGERS_SINCE)) {
     out.push({
       message: `${CONFIG_PATH}.extensionManagers is ignored by Envoy Gateway ${label}: the list form exists since ${EXTENSION_MANAGERS_SINCE}`,
       hint: `use extensionManager (one extension server) or pin gateway-helm >= ${EXTENSION_MANAGERS_SINCE}`,
