@@ -8,7 +8,7 @@ Regenerates package/ from kcl/ in memory, renders every case in tests/cases/ and
 what is committed (package/ and tests/golden/<case>.yaml). Prints a unified diff per mismatch, writes
 <case>.actual.yaml beside a mismatching golden, reports stale goldens, and exits 1.
   --update     accept: rewrite package/ and the goldens (never for a case that failed to render)
-  --no-cache   evaluate every KCL step afresh instead of reusing unchanged results from .cache/render-kcl`;
+  --no-cache   evaluate every KCL program afresh instead of reusing unchanged results from .cache/render-kcl`;
 
 await main(async () => {
   const { values } = parseCommandLine(USAGE, { update: { type: "boolean" }, "no-cache": { type: "boolean" }, help: { type: "boolean", short: "h" } });

@@ -8,7 +8,7 @@ import { diffAgainstDisk, generatePackage, writeGenerated } from "../build.js";
 import type { KclEngine } from "../kcl/engine.js";
 import { ROOT } from "../paths.js";
 import { renderCases } from "../render/cases.js";
-import { cachingEngine, type CachingEngine } from "../render/kcl-cache.js";
+import { cachingEngine, type CachingEngine } from "../kcl/cache.js";
 import { loadPackageFromFiles } from "../render/package.js";
 import type { RenderedCase } from "../render/types.js";
 import { compareGoldens, type GoldenReport } from "./index.js";
@@ -16,7 +16,7 @@ import { compareGoldens, type GoldenReport } from "./index.js";
 export interface CheckOptions {
   root?: string;
   update?: boolean;
-  /** Reuse the results of unchanged KCL step runs from .cache/render-kcl (default true). */
+  /** Reuse the results of unchanged KCL runs (package files and steps) from .cache/render-kcl (default true). */
   cache?: boolean;
 }
 
@@ -44,7 +44,7 @@ function yamlFilesUnder(dir: string, base = dir): string[] {
 
 function cacheNote(cache: CachingEngine | undefined): string {
   const stats = cache?.stats;
-  return stats ? ` (KCL step runs: ${stats.misses + stats.uncacheable} evaluated, ${stats.hits} reused from .cache/render-kcl)` : "";
+  return stats ? ` (KCL runs: ${stats.misses + stats.uncacheable} evaluated, ${stats.hits} reused from .cache/render-kcl)` : "";
 }
 
 export async function runCheck(engine: KclEngine, options: CheckOptions = {}): Promise<CheckResult> {
@@ -56,7 +56,9 @@ export async function runCheck(engine: KclEngine, options: CheckOptions = {}): P
   const messages: string[] = [];
   let failed = false;
 
-  const generated = await generatePackage(engine, root);
+  const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"), { fileRoots: [join(root, "kcl")] });
+  const renderEngine = cache ?? engine;
+  const generated = await generatePackage(renderEngine, root);
   // The package as it will be: the committed YAML files, with the generated ones as kcl/ makes them now.
   const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
   for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
@@ -72,8 +74,6 @@ export async function runCheck(engine: KclEngine, options: CheckOptions = {}): P
     messages.push(`package/ is out of date with kcl/ (${drift.map((d) => d.path).join(", ")})`);
   }
 
-  const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"));
-  const renderEngine = cache ?? engine;
   const cases = await renderCases(renderEngine, pkg, casesDir);
   cache?.prune();
   const golden = compareGoldens(cases, goldenDir, { update: options.update, root });
