@@ -54,6 +54,11 @@ export async function preparedChart(version: string): Promise<string> {
     writeFileSync(join(tmp, "values.yaml"), values);
     rmSync(tmplPath);
   }
+  // Another process may have prepared it meanwhile: keep theirs, which may be in use.
+  if (readIfExists(stamp) === PREPARATION) {
+    rmSync(tmp, { recursive: true, force: true });
+    return chart;
+  }
   rmSync(chart, { recursive: true, force: true });
   mkdirSync(join(base, "charts"), { recursive: true });
   renameSync(tmp, chart);

@@ -51,7 +51,7 @@ export async function runValidator(bin: string, inputs: readonly { id: string; c
 const reasonOf = (err: unknown) => (err as Error)?.message?.split("\n")[0] ?? String(err);
 
 /** Judges every request; a version whose chart or validator cannot be had is "unavailable" with the reason. */
-export async function judgeConfigs(requests: readonly ConfigRequest[], log: Log = () => {}): Promise<Map<string, Judgment>> {
+export async function judgeConfigs(requests: readonly ConfigRequest[], log: Log = (line) => process.stderr.write(line + "\n")): Promise<Map<string, Judgment>> {
   const out = new Map<string, Judgment>();
   const byVersion = new Map<string, ConfigRequest[]>();
   for (const r of requests) {

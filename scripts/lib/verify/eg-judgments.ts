@@ -5,7 +5,8 @@
  */
 import { judgeConfigs, type ConfigRequest, type Judgment } from "../envoy-gateway/oracle.js";
 import type { Log } from "../tools.js";
-import { ENVOY_GATEWAY_CHART } from "./data/charts.js";
+import { chartServices, type ServicesRequest, type ServicesResult } from "../ai-gateway/chart.js";
+import { AI_GATEWAY_CHART, ENVOY_GATEWAY_CHART } from "./data/charts.js";
 import { envoyGatewayConfig } from "./envoy-gateway.js";
 import { releasesOfChart, renderedCases } from "./resources.js";
 import type { RenderedCase } from "../render/types.js";
@@ -36,4 +37,24 @@ export async function judgeEnvoyGatewayReleases(cases: readonly RenderedCase[], 
     }
   }
   return requests.length ? judgeConfigs(requests, log) : new Map();
+}
+
+/** The ai-gateway-helm chart of every Release templated with its values (key as above); unavailable where it cannot be pulled. */
+export async function templateAiGatewayReleases(cases: readonly RenderedCase[], env?: Readonly<Record<string, string | undefined>>, log?: Log): Promise<ReadonlyMap<string, ServicesResult>> {
+  const requests: ServicesRequest[] = [];
+  for (const { case: c, result } of renderedCases(cases)) {
+    for (const { resource, chart } of releasesOfChart(result, AI_GATEWAY_CHART)) {
+      if (!chart.repository || !chart.name || !chart.version || !chart.namespace) continue;
+      requests.push({
+        id: judgmentKey(c.case, resource.name),
+        repository: chart.repository,
+        name: chart.name,
+        version: chart.version,
+        namespace: chart.namespace,
+        releaseName: chart.releaseName ?? AI_GATEWAY_CHART,
+        values: chart.hasValues ? chart.values : {},
+      });
+    }
+  }
+  return chartServices(requests, env, log);
 }

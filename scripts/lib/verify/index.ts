@@ -8,7 +8,7 @@ import { loadCompatibility, type CompatibilityRow } from "../compat.js";
 import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
 import { loadPackage, renderCases } from "../render/index.js";
-import { judgeEnvoyGatewayReleases } from "./eg-judgments.js";
+import { judgeEnvoyGatewayReleases, templateAiGatewayReleases } from "./eg-judgments.js";
 import { summarize, type Summary } from "./format.js";
 import { RULES } from "./rules/index.js";
 import { createContext, runRules } from "./runner.js";
@@ -30,6 +30,8 @@ export interface VerifyOptions {
   strict?: boolean;
   /** Ask Envoy Gateway's own chart and validator (default true); false leaves eg-config to its model. */
   envoyGateway?: boolean;
+  /** Environment for chart sources (CHART_SOURCE_OVERRIDES; default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Progress of tool installs (default: stderr). */
   log?: (line: string) => void;
 }
@@ -51,7 +53,8 @@ export async function verify(engine: KclEngine, options: VerifyOptions): Promise
   const cases = await renderCases(engine, pkg, casesDir);
   const rules = options.rules ?? RULES;
   const envoyGateway = options.envoyGateway !== false && rules.some((r) => r.id === "eg-config") ? await judgeEnvoyGatewayReleases(cases, options.log) : undefined;
-  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility(), envoyGateway, strict: options.strict });
+  const aiGatewayServices = options.envoyGateway !== false && rules.some((r) => r.id === "eg-extension-server") ? await templateAiGatewayReleases(cases, options.env, options.log) : undefined;
+  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility(), envoyGateway, aiGatewayServices, strict: options.strict });
   const findings = runRules(ctx, rules, options.displayRoot);
   return {
     packageDir: options.packageDir,

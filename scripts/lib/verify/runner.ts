@@ -9,6 +9,7 @@ import { isMap } from "./resources.js";
 import { RULES } from "./rules/index.js";
 import type { Finding, Rule, VerifyContext } from "./types.js";
 import type { EnvoyGatewayJudgments } from "./eg-judgments.js";
+import type { ServicesResult } from "../ai-gateway/chart.js";
 
 export interface ContextInput {
   pkg: LoadedPackage;
@@ -16,6 +17,7 @@ export interface ContextInput {
   casesDir: string;
   compatibility: readonly CompatibilityRow[];
   envoyGateway?: EnvoyGatewayJudgments;
+  aiGatewayServices?: ReadonlyMap<string, ServicesResult>;
   strict?: boolean;
 }
 

@@ -5,6 +5,7 @@
 import type { CompatibilityRow } from "../compat.js";
 import type { KubeObject, LoadedPackage, RenderedCase } from "../render/types.js";
 import type { EnvoyGatewayJudgments } from "./eg-judgments.js";
+import type { ServicesResult } from "../ai-gateway/chart.js";
 
 export type Severity = "error" | "warning";
 
@@ -39,6 +40,8 @@ export interface VerifyContext {
    * verify gathered it; rules fall back to their models without it.
    */
   envoyGateway?: EnvoyGatewayJudgments;
+  /** The Services each ai-gateway-helm Release's chart really creates (key `${case}\0${resource}`), when verify could template it. */
+  aiGatewayServices?: ReadonlyMap<string, ServicesResult>;
   /** A check that could not run is an error, not a warning (verify --strict). */
   strict?: boolean;
   /** Reads a package file (path relative to pkg.dir); verify never writes. */
