@@ -54,7 +54,7 @@ async function pulled(helm: string, repository: string, name: string, version: s
   try {
     const args = oci ? ["pull", from, "--version", version, "--untar", "--untardir", tmp] : ["pull", name, "--repo", from, "--version", version, "--untar", "--untardir", tmp];
     if (isLoopback(from)) args.push("--plain-http");
-    const r = await execa(helm, args, { reject: false, timeout: 60_000 });
+    const r = await execa(helm, args, { reject: false, timeout: 20_000 });
     if (r.exitCode !== 0) throw new Error(`helm pull ${from} --version ${version}: ${firstLine(String(r.stderr || r.message))}`);
     const untarred = readdirSync(tmp).find((d) => existsSync(join(tmp, d, "Chart.yaml")));
     if (!untarred) throw new Error(`helm pull ${from} --version ${version} gave no chart`);
