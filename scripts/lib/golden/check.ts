@@ -10,7 +10,7 @@ import { ROOT } from "../paths.js";
 import { renderCases } from "../render/cases.js";
 import { cachingEngine, type CachingEngine } from "../kcl/cache.js";
 import { loadPackageFromFiles } from "../render/package.js";
-import type { RenderedCase } from "../render/types.js";
+import type { LoadedPackage, RenderedCase } from "../render/types.js";
 import { compareGoldens, type GoldenReport } from "./index.js";
 
 export interface CheckOptions {
@@ -47,9 +47,20 @@ function cacheNote(cache: CachingEngine | undefined): string {
   return stats ? ` (KCL runs: ${stats.misses + stats.uncacheable} evaluated, ${stats.hits} reused from .cache/render-kcl)` : "";
 }
 
+/**
+ * The package as kcl/ makes it now, in memory: the committed YAML files of package/ with the
+ * generated ones replaced. Returns the generated files (path relative to root -> text) too.
+ */
+export async function packageFromSources(engine: KclEngine, root: string = ROOT): Promise<{ generated: Map<string, string>; pkg: LoadedPackage }> {
+  const packageDir = join(root, "package");
+  const generated = await generatePackage(engine, root);
+  const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
+  for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
+  return { generated, pkg: loadPackageFromFiles(packageDir, [...files].map(([file, content]) => ({ file, content }))) };
+}
+
 export async function runCheck(engine: KclEngine, options: CheckOptions = {}): Promise<CheckResult> {
   const root = options.root ?? ROOT;
-  const packageDir = join(root, "package");
   const casesDir = join(root, "tests", "cases");
   const goldenDir = join(root, "tests", "golden");
   const patches: string[] = [];
@@ -58,11 +69,7 @@ export async function runCheck(engine: KclEngine, options: CheckOptions = {}): P
 
   const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"), { fileRoots: [join(root, "kcl")] });
   const renderEngine = cache ?? engine;
-  const generated = await generatePackage(renderEngine, root);
-  // The package as it will be: the committed YAML files, with the generated ones as kcl/ makes them now.
-  const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
-  for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
-  const pkg = loadPackageFromFiles(packageDir, [...files].map(([file, content]) => ({ file, content })));
+  const { generated, pkg } = await packageFromSources(renderEngine, root);
 
   const drift = diffAgainstDisk(generated, root);
   if (options.update) {
