@@ -250,7 +250,7 @@ describe("npm run verify", () => {
     expect(r.exitCode).toBe(1);
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(envoyGatewayCases.length);
-    for (const l of lines) expect(l).toMatch(/^eg-config \S+ \S+: Envoy Gateway \S+ exits at start-up with: registered extension has no hooks specified \(.+\)$/);
+    for (const l of lines) expect(l).toMatch(/^eg-config \S+ \S+: Envoy Gateway \S+ exits at start-up with: registered extension has no hooks specified; caused by values\.config\.envoyGateway\.extensionManager\S* \(Envoy Gateway's own validation .+\)$/);
     expect(r.stderr).toMatch(new RegExp(`verify: \\d+ cases, \\d+ rules: ${envoyGatewayCases.length} errors, 0 warnings`));
     expect(mtimes(root)).toEqual(before);
   });

@@ -11,6 +11,7 @@ import { caseInputs, loadPackage, localRenderer, readXrFile, renderCase, type Ku
 import { displayPath } from "../render/paths.js";
 import { isObject } from "../render/yaml.js";
 import { checkXrs, formatXrViolations } from "../validate/xr.js";
+import { judgeEnvoyGatewayReleases, templateAiGatewayReleases } from "./eg-judgments.js";
 import { summarize, type Summary } from "./format.js";
 import { RULES } from "./rules/index.js";
 import { createContext, runRules } from "./runner.js";
@@ -30,6 +31,14 @@ export interface VerifyOptions {
   /** The crossplane CLI that checks the case XRs against the XRD (default: the pinned one). */
   crossplane?: string;
   compatibility?: readonly CompatibilityRow[];
+  /** A check that could not run (no Go, module not served) fails verify instead of warning. */
+  strict?: boolean;
+  /** Ask Envoy Gateway's own chart and validator (default true); false leaves eg-config to its model. */
+  envoyGateway?: boolean;
+  /** Environment for chart sources (CHART_SOURCE_OVERRIDES; default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Progress of tool installs (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface VerifyReport {
@@ -78,7 +87,9 @@ export async function verify(engine: KclEngine, options: VerifyOptions): Promise
   const pkg = loadPackage(options.packageDir);
   const cases = await renderValidCases(engine, pkg, casesDir, options.crossplane);
   const rules = options.rules ?? RULES;
-  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility() });
+  const envoyGateway = options.envoyGateway !== false && rules.some((r) => r.id === "eg-config") ? await judgeEnvoyGatewayReleases(cases, options.log) : undefined;
+  const aiGatewayServices = options.envoyGateway !== false && rules.some((r) => r.id === "eg-extension-server") ? await templateAiGatewayReleases(cases, options.env, options.log) : undefined;
+  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility(), envoyGateway, aiGatewayServices, strict: options.strict });
   const findings = runRules(ctx, rules, options.displayRoot);
   return {
     packageDir: options.packageDir,
