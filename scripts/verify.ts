@@ -1,7 +1,7 @@
-import { main, parseCommandLine } from "./lib/cli.js";
+import { errorReport, main, parseCommandLine } from "./lib/cli.js";
 import { createEngine } from "./lib/kcl/index.js";
 import { PACKAGE_DIR, ROOT } from "./lib/paths.js";
-import { formatFinding, formatJson, formatSummary, verify } from "./lib/verify/index.js";
+import { formatFinding, formatJson, formatJsonError, formatSummary, verify } from "./lib/verify/index.js";
 import { join, relative } from "node:path";
 
 const USAGE = `usage: npm run verify [-- --package DIR --cases DIR --json]
@@ -13,7 +13,19 @@ Prints each finding as \`RULE-ID case resource: message (hint)\`; exits 1 on any
   --cases DIR     the example XRs to render (default: tests/cases/)
   --json          print the findings as JSON`;
 
+// Read before parsing: with --json even a bad command line is answered with a JSON object.
+const json = process.argv.slice(2).includes("--json");
+
 await main(async () => {
+  try {
+    return await run();
+  } catch (err) {
+    if (json) process.stdout.write(formatJsonError(errorReport(err)));
+    throw err;
+  }
+});
+
+async function run(): Promise<number> {
   const { values } = parseCommandLine(USAGE, {
     package: { type: "string" },
     cases: { type: "string" },
@@ -37,4 +49,4 @@ await main(async () => {
   } finally {
     await engine.close();
   }
-});
+}
