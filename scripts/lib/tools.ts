@@ -52,7 +52,7 @@ export interface PypiToolPin {
   cliVersions: string;
 }
 
-export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen";
+export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen" | "etcd" | "kube-apiserver" | "kubectl" | "crossplane-core";
 export type GoToolName = Exclude<ToolName, "kcl">;
 
 export interface Pins {
@@ -64,6 +64,10 @@ export interface Pins {
   chainsaw: GoToolPin;
   registry: GoToolPin;
   certgen: GoToolPin;
+  etcd: GoToolPin;
+  "kube-apiserver": GoToolPin;
+  kubectl: GoToolPin;
+  "crossplane-core": GoToolPin;
 }
 
 export type Log = (line: string) => void;
