@@ -16,7 +16,7 @@ import { freePort } from "../render/crossplane/function-process.js";
 import { startStandinFunctionKcl, type StandinServer } from "../render/standin-function-kcl.js";
 import { createEngine } from "../kcl/index.js";
 import type { KclEngine } from "../kcl/engine.js";
-import { ensureGoTool } from "../tools.js";
+import { ensureGoTool, loadPins } from "../tools.js";
 import { Kube, applyCrds, readYamlDocs, type KubeObject } from "./kube.js";
 import { readState, writeState, type ClusterState, type ServerProcess } from "./state.js";
 import { installPackage, type InstallReport } from "./install.js";
@@ -238,7 +238,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       `--etcd-servers=${etcdUrl}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${ports.apiserver}`,
       `--tls-cert-file=${join(pki, "apiserver.crt")}`, `--tls-private-key-file=${join(pki, "apiserver.key")}`,
       `--token-auth-file=${join(pki, "tokens.csv")}`, "--authorization-mode=AlwaysAllow",
-      `--service-account-key-file=${join(pki, "service-accounts.key")}`, `--service-account-signing-key-file=${join(pki, "service-accounts.key")}`,
+      `--service-account-key-file=${join(pki, "service-accounts.crt")}`, `--service-account-signing-key-file=${join(pki, "service-accounts.key")}`,
       "--service-account-issuer=https://kubernetes.default.svc", "--service-cluster-ip-range=10.0.0.0/24",
       "--enable-priority-and-fairness=false", "--profiling=false", "--v=0",
     ]);
@@ -257,7 +257,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     writeFileSync(state.kubeconfig, kubeconfig(server, ca), { mode: 0o600 });
 
     step("Crossplane's CRDs");
-    const crdDir = crossplaneCrdDir(crossplane);
+    const crdDir = crossplaneCrdDir();
     const crds = readdirSync(crdDir).filter((f) => f.endsWith(".yaml")).sort().flatMap((f) => readYamlDocs(join(crdDir, f)));
     await applyCrds(kube, crds, (what, ms, check) => waitFor(what, ms, check));
     await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "crossplane-system" } });
@@ -342,8 +342,8 @@ export function kubeconfig(server: string, ca: string): string {
 }
 
 /** cluster/crds of the crossplane module the core binary was built from (in Go's module cache). */
-function crossplaneCrdDir(_bin: string): string {
-  const version = "v2.2.1";
+function crossplaneCrdDir(): string {
+  const version = loadPins()["crossplane-core"].version;
   const modcache = execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
   const dir = join(modcache, "github.com", "crossplane", "crossplane", `v2@${version}`, "cluster", "crds");
   if (!existsSync(dir)) throw new Failure(`Crossplane's CRDs are not in Go's module cache (${dir}); run \`npm run tools -- crossplane-core\``);
