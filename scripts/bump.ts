@@ -2,8 +2,10 @@ import { resolve } from "node:path";
 import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
 import { listCharts, runBump, type BumpRequest } from "./lib/bump/index.js";
+import { allPlanJson, formatAllPlan, runBumpAll } from "./lib/bump/all.js";
 
 const USAGE = `usage: npm run bump -- <chart> <version-or-range> [<chart> <version-or-range>…] [options]
+       npm run bump -- --all [--major] [--dry-run] [--json | --markdown] [--strict]
        npm run bump -- --list
 
 Moves chart pins in kcl/apps.k to the newest version the range allows, read from the chart's
@@ -13,6 +15,15 @@ runs verify; if any step fails every file is put back as it was.
   <chart>             alias (ai-gateway), variable (aiGateway) or chart name (ai-gateway-helm)
   <version-or-range>  npm semver: 1.8.3, 0.x, ^0.6, ~1.7.0, '>=1.8 <2', '*'
   --list              print every chart: alias, variable, current pin, source
+  --all               move every chart with a registry to its newest release of the same major
+                      (prereleases never), planned together: a move the AI Gateway <-> Envoy
+                      Gateway table needs a partner for moves both, or the chart is held back with
+                      the reason; one regeneration, golden update, verify and e2e regeneration
+  --major             with --all: let charts cross to a new major version
+  --strict            with --all: a registry that cannot be read fails the bump (default: reported,
+                      its charts stay)
+  --json              with --all: print the plan (and what was applied) as JSON
+  --markdown          with --all: print the plan as Markdown (pull-request bodies)
   --dry-run           resolve and print the plan; write nothing
   --pre               let prereleases match
   --allow-downgrade   allow moving to an older version
@@ -30,6 +41,11 @@ await main(async () => {
     USAGE,
     {
       list: { type: "boolean" },
+      all: { type: "boolean" },
+      major: { type: "boolean" },
+      strict: { type: "boolean" },
+      json: { type: "boolean" },
+      markdown: { type: "boolean" },
       "dry-run": { type: "boolean" },
       pre: { type: "boolean" },
       "allow-downgrade": { type: "boolean" },
@@ -49,6 +65,20 @@ await main(async () => {
     const { lines, problems } = listCharts(root ? { root } : {});
     process.stdout.write(lines.join("\n") + "\n");
     return problems ? 1 : 0;
+  }
+  const allOnly = (["major", "strict", "json", "markdown"] as const).filter((o) => values[o]);
+  if (!values.all && allOnly.length) throw new UsageError(`${allOnly.map((o) => `--${o}`).join(", ")} can only be used with --all\n\n${USAGE}`);
+  if (values.all) {
+    if (positionals.length) throw new UsageError(`--all takes no chart names (it moves every chart)\n\n${USAGE}`);
+    if (values.json && values.markdown) throw new UsageError(`--json and --markdown: choose one\n\n${USAGE}`);
+    for (const o of ["pre", "allow-downgrade", "force"] as const) if (values[o]) throw new UsageError(`--${o} does not go with --all (it never takes prereleases, never moves back and never breaks the compatibility table)\n\n${USAGE}`);
+    return withSignals(async (signal) => {
+      const dryRun = !!values["dry-run"];
+      const outcome = await runBumpAll({ ...(root ? { root } : {}), major: !!values.major, dryRun, strict: !!values.strict, signal, log: (line) => process.stderr.write(line + "\n") });
+      if (values.json) process.stdout.write(JSON.stringify(allPlanJson(outcome, { dryRun }), null, 2) + "\n");
+      else process.stdout.write(formatAllPlan(outcome, { dryRun, markdown: !!values.markdown }).join("\n") + "\n");
+      return 0;
+    });
   }
   if (positionals.length === 0 || positionals.length % 2 !== 0) {
     throw new UsageError(
@@ -83,3 +113,20 @@ await main(async () => {
     process.off("SIGTERM", onSignal);
   }
 });
+
+/** Ctrl-C and SIGTERM abort the bump (which restores every file) instead of killing it. */
+async function withSignals(fn: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.stderr.write("\ninterrupted: stopping and restoring files…\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

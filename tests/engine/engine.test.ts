@@ -1,7 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/lib/paths.js";
 import { createEngine, KclError, parseKclError, type KclEngine } from "../../scripts/lib/kcl/index.js";
 
 let engine: KclEngine;
@@ -64,5 +66,21 @@ describe("KCL error text", () => {
     const text = "EvaluationError\n \u001b[1;38;5;12m-->\u001b[0m /w/kcl/t.k:2:1\n  |\n2 | items = [p.name]\n  |  invalid value 'NoneType' to load attribute 'name'\n  |\n";
     const e = parseKclError(text, (p) => p.replace("/w/", ""));
     expect(e.message).toBe("kcl/t.k:2:1: EvaluationError: invalid value 'NoneType' to load attribute 'name'");
+  });
+});
+
+describe("KCL engine shutdown", () => {
+  it("closing a worker that is still starting waits for it: the command exits 0, not 13 (unsettled await)", async () => {
+    // A Python that takes longer to start than close() waits before it kills the worker, as on
+    // a loaded machine.
+    const slow = join(dir, "slow-python");
+    writeFileSync(slow, '#!/bin/sh\nsleep 3\nexec python3 "$@"\n');
+    chmodSync(slow, 0o755);
+    const script = `import { createEngine } from ${JSON.stringify(join(ROOT, ".build", "scripts", "lib", "kcl", "index.js"))};
+const engine = await createEngine({ workers: 2 });
+await engine.close();
+process.stdout.write("closed");`;
+    const r = await execa(process.execPath, ["--input-type=module", "-e", script], { reject: false, env: { PYTHON: slow, KCL_BIN: "" } });
+    expect({ exitCode: r.exitCode, stdout: r.stdout }).toEqual({ exitCode: 0, stdout: "closed" });
   });
 });

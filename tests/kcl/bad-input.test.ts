@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { KclError } from "../../scripts/lib/kcl/index.js";
 import { useEngine } from "../helpers/engine.js";
-import { clusterXR, composition, kclSteps, objects, readPackageFile, releaseOf, releases, runComposition, usages, type Obj } from "./pipeline.js";
+import { clusterXR, composition, kclSteps, objects, readPackageFile, releaseOf, releases, runComposition, appUsages, type Obj } from "./pipeline.js";
 
 const engine = useEngine();
 
@@ -25,10 +25,10 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     for (const parameters of [{ nodeSize: "small" }, { nodeSize: "small", apps: null }, undefined]) {
       const r = await runComposition(engine, comp(), clusterXR(cloud, parameters as Obj | undefined));
       const charts = releases(r).map((x) => x.spec.forProvider.chart.name);
-      // Cilium is the network plugin of AKS from the start (on GKE once the pod range is observed).
-      expect(charts).toEqual(cloud === "azure" ? ["cilium"] : []);
+      // Cilium is the network plugin of AKS and GKE from the start, as in dot-kubernetes.
+      expect(charts).toEqual(cloud === "aws" ? [] : ["cilium"]);
       expect(objects(r).map((o) => o.spec.forProvider.manifest.kind)).toEqual(["Namespace", "Namespace"]);
-      expect(usages(r)).toHaveLength(releases(r).length + objects(r).length);
+      expect(appUsages(r)).toHaveLength(releases(r).length + objects(r).length);
       expect(r.resources.has("a-team-config-helm") && r.resources.has("a-team-config-kubernetes")).toBe(true);
     }
   });

@@ -17,6 +17,8 @@ import {
   releases,
   runComposition,
   usages,
+  appUsages,
+  providerConfigUsages,
   type Obj,
   type Rendered,
 } from "./pipeline.js";
@@ -84,7 +86,8 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
           continue;
         }
         expect(release, chart).toBeDefined();
-        expect(release!.spec.forProvider.chart).toEqual({ name: chart, repository: "oci://docker.io/envoyproxy", version: pins.get(chart) });
+        // Addressed as dot-kubernetes addressed them: chart URL, version without the tag's "v".
+        expect(release!.spec.forProvider.chart).toEqual({ name: chart, url: `oci://docker.io/envoyproxy/${chart}`, version: pins.get(chart)!.replace(/^v/, "") });
         expect(release!.spec.forProvider.namespace).toBe(chart === "gateway-helm" ? "envoy-gateway-system" : "envoy-ai-gateway-system");
         expect(release!.metadata.name).toBe(`a-team-app-${chart}`);
         expect(release!.metadata.annotations["crossplane.io/external-name"]).toBe(chart);
@@ -95,7 +98,8 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
       const gated = ["GatewayClass/eg", "Gateway/eg", "CustomResourceDefinition/inferencepools.inference.networking.k8s.io", "CustomResourceDefinition/inferenceobjectives.inference.networking.x-k8s.io"];
       for (const g of gated) expect(inline.includes(g), g).toBe(envoyGateway);
       // GKE's own HTTP load balancing gives way to Envoy Gateway.
-      if (cloud === "google") expect(clusterMR(r, cloud).spec.forProvider.addonsConfig.httpLoadBalancing.disabled).toBe(envoyGateway);
+      // (left as the cluster has it otherwise, as dot-kubernetes does).
+      if (cloud === "google") expect(clusterMR(r, cloud).spec.forProvider.addonsConfig?.httpLoadBalancing.disabled).toBe(envoyGateway ? true : undefined);
     });
   }
 
@@ -146,13 +150,13 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(guarded.length).toBeGreaterThan(30);
     const all = [...r.resources.values()];
     for (const res of guarded) {
-      const mine = usages(r).filter((u) => u.spec.by.resourceRef.name === res.metadata.name && u.spec.by.kind === res.kind);
+      const mine = appUsages(r).filter((u) => u.spec.by.resourceRef.name === res.metadata.name && u.spec.by.kind === res.kind);
       expect(mine, `Usage of ${res.kind} ${res.metadata.name}`).toHaveLength(1);
       expect(mine[0]!.spec.by.apiVersion).toBe(res.apiVersion);
       expect(mine[0]!.spec.of).toEqual({ apiVersion: cluster.apiVersion, kind: cluster.kind, resourceRef: { name: cluster.metadata.name } });
       expect(mine[0]!.metadata.name).toBe(`${res.metadata.name}-usage`);
     }
-    expect(usages(r)).toHaveLength(guarded.length);
+    expect(appUsages(r)).toHaveLength(guarded.length);
     // Every composed resource and every inline manifest has a real apiVersion and kind.
     for (const o of [...all, ...objects(r).map((x) => x.spec.forProvider.manifest)]) {
       expect(o.apiVersion, JSON.stringify(o.metadata)).toMatch(/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\/)?v\d+(?:(?:alpha|beta)\d+)?$/);
@@ -167,7 +171,8 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     // Every chart of the catalogue is installed with the pinned version.
     for (const rel of releases(r)) {
       const chart = rel.spec.forProvider.chart;
-      if (chart.url) expect(chart.url).toBe(pins.get("_openfunction"));
+      if (chart.url?.startsWith("oci://")) expect(chart.version, chart.name).toBe(pins.get(chart.name)!.replace(/^v/, ""));
+      else if (chart.url) expect(chart.url).toBe(pins.get("_openfunction"));
       else expect(chart.version, chart.name).toBe(pins.get(chart.name));
     }
     const charts = releases(r).map((x) => x.spec.forProvider.chart.name ?? x.spec.forProvider.chart.url);
@@ -178,7 +183,7 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(externalSecrets.map((m) => m.kind).sort()).toEqual(["ClusterSecretStore", "ExternalSecret"]);
     for (const m of externalSecrets) expect(m.apiVersion).toBe("external-secrets.io/v1");
     expect(JSON.stringify(releaseOf(r, "argo-cd"))).not.toMatch(/argocdServerAdminPassword|\$2[aby]\$/);
-    expect(releaseOf(r, "cilium") !== undefined).toBe(cloud === "azure");
+    expect(releaseOf(r, "cilium") !== undefined).toBe(cloud !== "aws");
     expect(manifests.some((m) => m.kind === "PodMonitor")).toBe(true);
   });
 
@@ -240,20 +245,45 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(objects(r).map((o) => o.spec.forProvider.manifest).filter((m) => m.kind === "Namespace").map((m) => m.metadata.name)).toEqual(["dev", "production"]);
   });
 
-  it("resolves every reference between managed resources to a resource of the same render", async () => {
+  it("resolves every reference and selector between managed resources to resources of the same render", async () => {
     const r = await render(cloud, { nodeSize: "small", gpu: { enabled: true } });
-    const names = new Set([...r.resources.values()].map((o) => o.metadata.name));
+    const all = [...r.resources.values()];
+    const names = new Set(all.map((o) => o.metadata.name));
     const refs: string[] = [];
+    const selectors: Obj[] = [];
     const walk = (v: unknown, key: string) => {
       if (Array.isArray(v)) return v.forEach((x) => walk(x, key));
       if (!v || typeof v !== "object") return;
       const o = v as Obj;
       if (/Refs?$/.test(key) && typeof o.name === "string") refs.push(o.name);
+      if (/Selector$/.test(key)) selectors.push(o);
       for (const [k, x] of Object.entries(o)) walk(x, k);
     };
-    for (const res of r.resources.values()) walk(res.spec?.forProvider, "forProvider");
-    expect(refs.length).toBeGreaterThan(0);
+    for (const res of all) walk(res.spec?.forProvider, "forProvider");
+    // dot-kubernetes's resources find each other through selectors on the controller reference.
+    expect(refs.length + selectors.length).toBeGreaterThan(0);
     for (const ref of refs) expect(names.has(ref), ref).toBe(true);
+    for (const sel of selectors) {
+      expect(sel.matchControllerRef, JSON.stringify(sel)).toBe(true);
+      const labels = Object.entries((sel.matchLabels ?? {}) as Record<string, string>);
+      expect(all.filter((o) => labels.every(([k, v]) => o.metadata.labels?.[k] === v)).length, JSON.stringify(sel)).toBeGreaterThan(0);
+    }
+  });
+
+  it("keeps the cluster until the in-cluster ProviderConfigs are gone, with dot-kubernetes's Usages", async () => {
+    const r = await render(cloud, { nodeSize: "small" });
+    const expected = cloud === "aws" ? ["cluster-auth-helm", "cluster-auth-kubernetes", "cluster-helm", "cluster-kubernetes"] : ["cluster-helm", "cluster-kubernetes"];
+    const found = providerConfigUsages(r);
+    expect(found.map((u) => u.metadata.name).sort()).toEqual(expected.map((s) => `a-team-${s}-usage`));
+    for (const u of found) {
+      expect([...r.resources].find(([, o]) => o === u)![0]).toBe(u.metadata.name);
+      // Marked ready, as dot-kubernetes does: the XR never waits for them.
+      expect(u.metadata.annotations["krm.kcl.dev/ready"], u.metadata.name).toBe("True");
+      const all = [...r.resources.values()];
+      const of = all.filter((o) => o.apiVersion === u.spec.of.apiVersion && o.kind === u.spec.of.kind && o.metadata.name === u.spec.of.resourceRef.name);
+      const by = all.filter((o) => o.apiVersion === u.spec.by.apiVersion && o.kind === u.spec.by.kind && o.metadata.name === u.spec.by.resourceRef.name);
+      expect([of.length, by.length], u.metadata.name).toEqual([1, 1]);
+    }
   });
 
   it("adds a tainted GPU node pool only with gpu.enabled, small when gpu.nodeSize is not given", async () => {
@@ -279,7 +309,8 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
 
   it("writes the Cluster's status from the observed cluster and node pool", async () => {
     const first = await render(cloud, { nodeSize: "small" });
-    expect(first.status).toEqual({});
+    // Named after the Cluster before anything is observed, as in dot-kubernetes.
+    expect(first.status).toEqual({ clusterName: "a-team" });
     const cluster = clusterMR(first, cloud);
     const clusterCrn = [...first.resources].find(([, o]) => o === cluster)![0];
     const pool = [...first.resources].find(([, o]) => ["NodeGroup", "NodePool"].includes(o.kind))?.[0];
@@ -293,10 +324,12 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(r.status.controlPlaneStatus).toBe("Available");
     expect(r.status.nodePoolStatus).toBe(pool ? "Creating" : "Available");
     if (cloud === "google") {
-      // Cilium on GKE routes natively over the cluster's pod range once it is known.
+      // Cilium on GKE is composed from the start (as in dot-kubernetes) and routes natively over
+      // the cluster's pod range once it is known.
       expect(r.status.clusterIpv4Cidr).toBe("10.52.0.0/14");
-      expect(releaseOf(first, "cilium")).toBeUndefined();
-      expect(releaseOf(r, "cilium")!.spec.forProvider.values.ipv4NativeRoutingCIDR).toBe("10.52.0.0/14");
+      expect(r.status.field1).toBe("10.52.0.0/14");
+      expect(releaseOf(first, "cilium")!.spec.forProvider.set).toContainEqual({ name: "ipv4NativeRoutingCIDR" });
+      expect(releaseOf(r, "cilium")!.spec.forProvider.set).toContainEqual({ name: "ipv4NativeRoutingCIDR", value: "10.52.0.0/14" });
       expect(releaseOf(r, "cilium")!.spec.forProvider.chart.version).toBe(pins.get("cilium"));
     }
   });
@@ -309,7 +342,7 @@ describe("the example Clusters in examples/", () => {
     const xr = loadYaml(join("examples", file));
     const provider = xr.spec?.crossplane?.compositionSelector?.matchLabels?.provider ?? "aws";
     const r = await runComposition(engine, composition(`cluster-${provider}`), xr);
-    expect(usages(r).length).toBe(releases(r).length + objects(r).length);
+    expect(appUsages(r).length).toBe(releases(r).length + objects(r).length);
     if (file.startsWith("envoy-gateway")) {
       expect(releaseOf(r, "ai-gateway-helm")).toBeDefined();
       expect([...r.resources.values()].some((o) => JSON.stringify(o).includes("nvidia.com/gpu"))).toBe(true);

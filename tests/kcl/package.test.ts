@@ -160,8 +160,10 @@ describe("the app catalogue (package/README.md)", () => {
         const fp = rel.spec.forProvider;
         const entry = catalogue.find((e) => e.resource === fp.chart.name);
         expect(entry, `${cloud}: ${fp.chart.name}`).toBeDefined();
-        expect(entry!.source).toBe(fp.chart.repository ?? fp.chart.url);
-        expect(entry!.version).toBe(fp.chart.version ?? "");
+        // OCI charts are rendered as <repository>/<chart> with the tag's leading "v" dropped.
+        const oci = fp.chart.url?.startsWith("oci://") === true;
+        expect(entry!.source).toBe(fp.chart.repository ?? (oci ? fp.chart.url.slice(0, fp.chart.url.lastIndexOf("/")) : fp.chart.url));
+        expect(oci ? entry!.version.replace(/^v/, "") : entry!.version).toBe(fp.chart.version ?? "");
         expect(entry!.namespace).toBe(fp.namespace);
         if (fp.chart.version) expect(entry!.version).toBe(pins.get(fp.chart.name));
       }

@@ -105,6 +105,10 @@ export const ofKind = (r: Rendered, apiVersion: string, kind: string): Obj[] =>
 export const releases = (r: Rendered) => ofKind(r, "helm.m.crossplane.io/v1beta1", "Release");
 export const objects = (r: Rendered) => ofKind(r, "kubernetes.m.crossplane.io/v1alpha1", "Object");
 export const usages = (r: Rendered) => ofKind(r, "protection.crossplane.io/v1beta1", "Usage");
+/** The Usages that guard an app resource (a Release or an Object). */
+export const appUsages = (r: Rendered) => usages(r).filter((u) => u.spec.by.kind !== "ProviderConfig");
+/** The Usages that keep the cluster (and its kubeconfig) until the in-cluster ProviderConfigs are gone. */
+export const providerConfigUsages = (r: Rendered) => usages(r).filter((u) => u.spec.by.kind === "ProviderConfig");
 
 export const releaseOf = (r: Rendered, chart: string): Obj | undefined => releases(r).find((o) => o.spec.forProvider.chart.name === chart);
 

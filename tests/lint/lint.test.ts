@@ -19,8 +19,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("workflows", () => {
-  it("has a test and a release workflow that actionlint accepts", async () => {
-    expect(workflowFiles(ROOT)).toEqual([".github/workflows/release.yaml", ".github/workflows/test.yaml"]);
+  it("has the test, release and chart-update workflows, and actionlint accepts them", async () => {
+    expect(workflowFiles(ROOT)).toEqual([".github/workflows/release.yaml", ".github/workflows/test.yaml", ".github/workflows/update-charts.yaml"]);
     const r = await lintWorkflows(actionlint, ROOT);
     expect(r.lines).toHaveLength(1);
     expect(r.ok).toBe(true);
@@ -36,7 +36,7 @@ describe("workflows", () => {
       const text = readFileSync(join(ROOT, file), "utf8");
       for (const m of text.matchAll(/uses: ([^\s#]+)/g)) {
         if (m[1]!.startsWith("./")) continue;
-        expect(m[1], `${file}: ${m[1]}`).toMatch(/@v\d+\.\d+\.\d+$/);
+        expect(m[1], `${file}: ${m[1]}`).toMatch(/@[0-9a-f]{40}$/); // with its version in a comment: tests/lint/workflows.test.ts
       }
     }
   });

@@ -1,10 +1,11 @@
 /** The KCL step result cache `npm run check` uses: reuse only for identical, pure runs. */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, KclError, type KclEngine } from "../../scripts/lib/kcl/index.js";
-import { cachingEngine, isPureProgram } from "../../scripts/lib/render/kcl-cache.js";
+import { cachingEngine, isPureProgram } from "../../scripts/lib/kcl/cache.js";
+import { copyRepo } from "../helpers/repo.js";
 
 let engine: KclEngine;
 let dir: string;
@@ -58,5 +59,53 @@ describe("cachingEngine", () => {
     for (let i = 2; i < 6; i++) await cached.run(req(`a = ${i}`));
     cached.prune(2);
     expect(readdirSync(dir).length).toBe(2);
+  });
+});
+
+describe("file programs (the package sources)", () => {
+  it("are cached on the content of every file in their folder: any edit there is a miss", async () => {
+    dir = mkdtempSync(join(tmpdir(), "kcl-cache-"));
+    const src = join(dir, "src");
+    mkdirSync(src);
+    writeFileSync(join(src, "main.k"), 'import file\nitems = [{text = file.read("data.txt"), n = 1}]\n');
+    writeFileSync(join(src, "data.txt"), "one");
+    const request = { files: ["src/main.k"], workDir: dir, selector: "items" };
+    const first = cachingEngine(engine, join(dir, "cache"), { fileRoots: [src] });
+    expect((await first.runYaml(request)).documents).toEqual([{ text: "one", n: 1 }]);
+    expect(first.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0 });
+    const second = cachingEngine(engine, join(dir, "cache"), { fileRoots: [src] });
+    expect((await second.runYaml(request)).documents).toEqual([{ text: "one", n: 1 }]);
+    expect(second.stats).toEqual({ hits: 1, misses: 0, uncacheable: 0 });
+    // an edit of a file the program only reads (not the program itself) is seen
+    writeFileSync(join(src, "data.txt"), "two");
+    const third = cachingEngine(engine, join(dir, "cache"), { fileRoots: [src] });
+    expect((await third.runYaml(request)).documents).toEqual([{ text: "two", n: 1 }]);
+    expect(third.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0 });
+    // a file outside the named folders is never cached
+    const outside = cachingEngine(engine, join(dir, "cache"), { fileRoots: [join(dir, "elsewhere")] });
+    await outside.runYaml(request);
+    expect(outside.stats).toEqual({ hits: 0, misses: 0, uncacheable: 1 });
+  });
+
+  it("npm run check on an unchanged tree starts no KCL process", async () => {
+    const repo = copyRepo();
+    try {
+      const log = join(repo.root, "python-starts.log");
+      const python = join(repo.root, "logging-python");
+      writeFileSync(python, `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec python3 "$@"\n`);
+      chmodSync(python, 0o755);
+      const env = { PYTHON: python, KCL_BIN: "" };
+      const first = await repo.run("check", [], env);
+      expect(first.exitCode, String(first.all)).toBe(0);
+      const workers = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.includes("worker.py")).length : 0);
+      expect(workers()).toBeGreaterThan(0);
+      const before = workers();
+      const second = await repo.run("check", [], env);
+      expect(second.exitCode, String(second.all)).toBe(0);
+      expect(String(second.all)).toMatch(/KCL runs: 0 evaluated, \d+ reused/);
+      expect(workers()).toBe(before);
+    } finally {
+      repo.remove();
+    }
   });
 });

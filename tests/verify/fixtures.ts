@@ -61,7 +61,7 @@ export function inferencePoolCrd(group = "inference.networking.k8s.io", versions
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: `inferencepools.${group}` },
+    metadata: { name: `inferencepools.${group}`, annotations: { "api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api-inference-extension/pull/1173" } },
     spec: { group, names: { kind: "InferencePool", plural: "inferencepools", shortNames: ["infpool"] }, scope: "Namespaced", versions },
   };
 }

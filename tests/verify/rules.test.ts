@@ -355,3 +355,51 @@ describe("runner and format", () => {
     expect(run(context([renderedCase("eg", rs)]))).toEqual([]);
   });
 });
+
+describe("crd-protected-group", () => {
+  const CRD = "a-app-inference-pool-crd";
+  const manifest = (rs: ComposedResource[]) => (get(rs, CRD).spec as any).forProvider.manifest;
+
+  it("a CRD in inference.networking.k8s.io without the annotation: the API server's Required error verbatim", () => {
+    const fs = only(broken((rs) => delete manifest(rs).metadata.annotations), "crd-protected-group");
+    expect(fs.map((f) => f.resource)).toEqual([CRD]);
+    expect(fs[0]!.message).toBe(
+      'the API server refuses this CRD: CustomResourceDefinition.apiextensions.k8s.io "inferencepools.inference.networking.k8s.io" is invalid: metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111',
+    );
+  });
+
+  it("an annotation that is neither a URL nor 'unapproved…': the Invalid error", () => {
+    const fs = only(broken((rs) => (manifest(rs).metadata.annotations["api-approved.kubernetes.io"] = "yes please")), "crd-protected-group");
+    expect(fs[0]!.message).toContain('metadata.annotations[api-approved.kubernetes.io]: Invalid value: "yes please": protected groups must have approval annotation "api-approved.kubernetes.io" with either a URL or a reason starting with "unapproved"');
+  });
+
+  it("follows IsProtectedCommunityGroup: k8s.io, kubernetes.io and their subdomains; not x-k8s.io or look-alikes", () => {
+    for (const group of ["k8s.io", "inference.networking.k8s.io", "kubernetes.io", "storage.kubernetes.io"]) {
+      const fs = broken((rs) => {
+        const m = manifest(rs);
+        m.spec.group = group;
+        delete m.metadata.annotations;
+      });
+      // (eg-compat also fires: the InferencePool is no longer in the group Envoy Gateway expects.)
+      expect(fs.filter((f) => f.rule === "crd-protected-group").map((f) => f.resource), group).toEqual([CRD]);
+    }
+    for (const group of ["inference.networking.x-k8s.io", "x-k8s.io", "k8s.io.example.com", "notk8s.io", "example.com"]) {
+      const fs = broken((rs) => {
+        const m = manifest(rs);
+        m.spec.group = group;
+        delete m.metadata.annotations;
+      });
+      expect(fs.filter((f) => f.rule === "crd-protected-group"), group).toEqual([]);
+    }
+  });
+
+  it("accepts a URL with scheme and host, or a reason starting with 'unapproved'; not a bare path or an empty value", () => {
+    const verdict = (value: string) =>
+      broken((rs) => (manifest(rs).metadata.annotations["api-approved.kubernetes.io"] = value)).filter((f) => f.rule === "crd-protected-group").length;
+    expect(verdict("https://github.com/kubernetes/enhancements/pull/1111")).toBe(0);
+    expect(verdict("unapproved, experimental-only")).toBe(0);
+    expect(verdict("/kubernetes/enhancements/pull/1111")).toBe(1);
+    expect(verdict("https://")).toBe(1);
+    expect(verdict("")).toBe(1);
+  });
+});

@@ -26,7 +26,7 @@ export const STEPS: readonly Step[] = [
 ];
 
 /** What a bump may touch; all of it is restored on failure. */
-export const TOUCHED = [APPS_FILE, "package", "tests/golden"];
+export const TOUCHED = [APPS_FILE, "package", "tests/golden", "tests/e2e"];
 
 export interface StepOutcome {
   name: string;

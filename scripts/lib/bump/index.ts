@@ -53,7 +53,7 @@ export function readApps(root: string): { text: string; extracted: Extracted } {
   return { text, extracted: extractPins(text) };
 }
 
-function fileProblems(extracted: Extracted): void {
+export function fileProblems(extracted: Extracted): void {
   if (extracted.problems.length === 0) return;
   throw new UserError(
     `${APPS_FILE} has chart markers bump cannot use:\n` +

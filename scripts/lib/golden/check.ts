@@ -8,15 +8,15 @@ import { diffAgainstDisk, generatePackage, writeGenerated } from "../build.js";
 import type { KclEngine } from "../kcl/engine.js";
 import { ROOT } from "../paths.js";
 import { renderCases } from "../render/cases.js";
-import { cachingEngine, type CachingEngine } from "../render/kcl-cache.js";
+import { cachingEngine, type CachingEngine } from "../kcl/cache.js";
 import { loadPackageFromFiles } from "../render/package.js";
-import type { RenderedCase } from "../render/types.js";
+import type { LoadedPackage, RenderedCase } from "../render/types.js";
 import { compareGoldens, type GoldenReport } from "./index.js";
 
 export interface CheckOptions {
   root?: string;
   update?: boolean;
-  /** Reuse the results of unchanged KCL step runs from .cache/render-kcl (default true). */
+  /** Reuse the results of unchanged KCL runs (package files and steps) from .cache/render-kcl (default true). */
   cache?: boolean;
 }
 
@@ -44,23 +44,32 @@ function yamlFilesUnder(dir: string, base = dir): string[] {
 
 function cacheNote(cache: CachingEngine | undefined): string {
   const stats = cache?.stats;
-  return stats ? ` (KCL step runs: ${stats.misses + stats.uncacheable} evaluated, ${stats.hits} reused from .cache/render-kcl)` : "";
+  return stats ? ` (KCL runs: ${stats.misses + stats.uncacheable} evaluated, ${stats.hits} reused from .cache/render-kcl)` : "";
+}
+
+/**
+ * The package as kcl/ makes it now, in memory: the committed YAML files of package/ with the
+ * generated ones replaced. Returns the generated files (path relative to root -> text) too.
+ */
+export async function packageFromSources(engine: KclEngine, root: string = ROOT): Promise<{ generated: Map<string, string>; pkg: LoadedPackage }> {
+  const packageDir = join(root, "package");
+  const generated = await generatePackage(engine, root);
+  const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
+  for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
+  return { generated, pkg: loadPackageFromFiles(packageDir, [...files].map(([file, content]) => ({ file, content }))) };
 }
 
 export async function runCheck(engine: KclEngine, options: CheckOptions = {}): Promise<CheckResult> {
   const root = options.root ?? ROOT;
-  const packageDir = join(root, "package");
   const casesDir = join(root, "tests", "cases");
   const goldenDir = join(root, "tests", "golden");
   const patches: string[] = [];
   const messages: string[] = [];
   let failed = false;
 
-  const generated = await generatePackage(engine, root);
-  // The package as it will be: the committed YAML files, with the generated ones as kcl/ makes them now.
-  const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
-  for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
-  const pkg = loadPackageFromFiles(packageDir, [...files].map(([file, content]) => ({ file, content })));
+  const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"), { fileRoots: [join(root, "kcl")] });
+  const renderEngine = cache ?? engine;
+  const { generated, pkg } = await packageFromSources(renderEngine, root);
 
   const drift = diffAgainstDisk(generated, root);
   if (options.update) {
@@ -72,8 +81,6 @@ export async function runCheck(engine: KclEngine, options: CheckOptions = {}): P
     messages.push(`package/ is out of date with kcl/ (${drift.map((d) => d.path).join(", ")})`);
   }
 
-  const cache = options.cache === false ? undefined : cachingEngine(engine, join(root, ".cache", "render-kcl"));
-  const renderEngine = cache ?? engine;
   const cases = await renderCases(renderEngine, pkg, casesDir);
   cache?.prune();
   const golden = compareGoldens(cases, goldenDir, { update: options.update, root });

@@ -89,6 +89,9 @@ class Worker {
 
   close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    // Waiting for the exit must keep Node alive: an idle (unref'd) worker that is still starting
+    // would otherwise let the event loop drain first, and Node exits with 13 (unsettled await).
+    this.child.ref();
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2000);
       this.child.once("exit", () => {
@@ -101,13 +104,25 @@ class Worker {
 }
 
 export class PylibEngine implements KclEngine {
-  private readonly workers: Worker[];
+  /** Started on the first run, so a command whose every result is cached starts no process. */
+  private started: Worker[] | undefined;
   private nextId = 1;
+  private readonly count: number;
   readonly description: string;
 
-  constructor(python: string, libDir: string, version: string, workers = 1) {
-    this.workers = Array.from({ length: Math.max(1, workers) }, () => new Worker(python, libDir));
-    this.description = `kcl-lib ${version} (${this.workers.length} worker${this.workers.length > 1 ? "s" : ""})`;
+  constructor(
+    private readonly python: string,
+    private readonly libDir: string,
+    version: string,
+    workers = 1,
+  ) {
+    this.count = Math.max(1, workers);
+    this.description = `kcl-lib ${version} (${this.count} worker${this.count > 1 ? "s" : ""})`;
+  }
+
+  private get workers(): Worker[] {
+    this.started ??= Array.from({ length: this.count }, () => new Worker(this.python, this.libDir));
+    return this.started;
   }
 
   async run(request: KclRunRequest): Promise<unknown[]> {
@@ -124,7 +139,7 @@ export class PylibEngine implements KclEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all((this.started ?? []).map((w) => w.close()));
   }
 }
 

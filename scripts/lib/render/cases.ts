@@ -83,7 +83,7 @@ export async function renderCase(renderer: Renderer, pkg: LoadedPackage, input: 
       source: file,
       ...(observed ? { observed, observedSource: displayPath(input.observedFile!) } : {}),
     });
-    return { case: input.case, file, result };
+    return { case: input.case, file, result, ...(observed ? { observed } : {}) };
   } catch (err) {
     if (err instanceof UserError || err instanceof KclError) return { case: input.case, file, error: err.message };
     throw err;

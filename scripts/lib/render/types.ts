@@ -58,6 +58,8 @@ export interface RenderedCase {
   case: string;
   file: string;
   result?: RenderResult;
+  /** The observed composed resources the case was rendered with (<case>.observed.yaml). */
+  observed?: KubeObject[];
   /** Set when the case failed to render: a message naming the case file and step. */
   error?: string;
 }

@@ -62,8 +62,11 @@ const SPECIAL = /^(?:[yYnN~]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FAL
 const PLAIN = /^[A-Za-z_/.$][\w .\/:@,=+()$%^*&;~<>!?'`|{}[\]-]*$/;
 const UNPRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufeff\ud800-\udfff\ufffe\uffff]/;
 
+// A YAML 1.1 float with every digit optional: "." alone is a float (NaN) to 1.1 readers.
+const FLOAT_11 = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
+
 function plainOk(s: string): boolean {
-  return PLAIN.test(s) && !SPECIAL.test(s) && !/^[-+.]?\d/.test(s) && !s.endsWith(" ") && !s.endsWith(":") && !s.includes(": ") && !s.includes(" #") && !/^[.][-+]?\d/.test(s);
+  return PLAIN.test(s) && !SPECIAL.test(s) && !FLOAT_11.test(s) && !/^[-+.]?\d/.test(s) && !s.endsWith(" ") && !s.endsWith(":") && !s.includes(": ") && !s.includes(" #") && !/^[.][-+]?\d/.test(s);
 }
 
 function scalar(s: string): string {

@@ -129,6 +129,9 @@ export interface InstalledCrd {
   group: string;
   kind: string;
   versions: { name: string; served: boolean }[];
+  /** metadata.name and metadata.annotations of the CRD manifest. */
+  name?: string;
+  annotations: Json;
 }
 
 export function installedCrds(result: RenderResult): InstalledCrd[] {
@@ -143,6 +146,8 @@ export function installedCrds(result: RenderResult): InstalledCrd[] {
       group: str(at(m, "spec", "group")) ?? "",
       kind: str(at(m, "spec", "names", "kind")) ?? "",
       versions: Array.isArray(versions) ? versions.filter(isMap).map((v) => ({ name: str(v.name) ?? "", served: v.served === true })) : [],
+      name: str(at(m, "metadata", "name")),
+      annotations: isMap(at(m, "metadata", "annotations")) ? (at(m, "metadata", "annotations") as Json) : {},
     });
   }
   return out;

@@ -6,6 +6,7 @@
 import { parse } from "yaml";
 import { credentialsFor } from "../credentials.js";
 import { oneLine, type HttpClient } from "../http.js";
+import { scanHelmIndex } from "./helm-index-scan.js";
 
 export interface HelmIndexListing {
   versions: string[];
@@ -38,6 +39,9 @@ export async function listHelmVersions(repoUrl: string, chart: string, options: 
   if (res.status === 404) throw http.fail(`${url}: not found (HTTP 404); registryUrl=${repoUrl} does not look like a Helm repository. Check the marker or CHART_SOURCE_OVERRIDES.`, url);
   if (res.status === 401 || res.status === 403) throw http.fail(`${url}: HTTP ${res.status}; the repository needs credentials${creds ? ` (the ones in ${creds.variable} were refused)` : ""}.`, url);
   if (res.status !== 200) throw http.fail(`${url}: unexpected HTTP ${res.status} (${oneLine(res.body)})`, url);
+  // Indexes as Helm writes them are read by a line scanner; anything else by the YAML parser.
+  const scanned = scanHelmIndex(res.body, chart);
+  if (scanned) return scanned;
   let doc: unknown;
   try {
     doc = parse(res.body, { maxAliasCount: 1000 });

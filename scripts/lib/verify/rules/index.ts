@@ -1,6 +1,7 @@
 /** Every rule verify runs, in the order findings are reported. */
 import type { Rule } from "../types.js";
 import { caseRender } from "./case-render.js";
+import { crdProtectedGroup } from "./crd-protected-group.js";
 import { egBundle } from "./eg-bundle.js";
 import { egCompat } from "./eg-compat.js";
 import { egConfig } from "./eg-config.js";
@@ -13,6 +14,7 @@ import { pkgPlaceholders } from "./pkg-placeholders.js";
 import { pkgSecrets } from "./pkg-secrets.js";
 import { usageCoverage } from "./usage-coverage.js";
 import { usageTargets } from "./usage-targets.js";
+import { xrReady } from "./xr-ready.js";
 
 export const RULES: readonly Rule[] = [
   pkgContents,
@@ -23,6 +25,8 @@ export const RULES: readonly Rule[] = [
   egCompat,
   usageCoverage,
   usageTargets,
+  xrReady,
+  crdProtectedGroup,
   pkgPlaceholders,
   pkgDuplicates,
   pkgDependencies,

@@ -1,0 +1,115 @@
+/**
+ * Benchmark of `npm run bump -- --all --dry-run`: the 13 charts of kcl/apps.k read from loopback
+ * (the three Envoy charts from the real token-auth OCI registry with paging, the ten Helm charts
+ * from index.yaml files on a local HTTP server; all served from a child process), the whole plan
+ * against the slowest single chart's resolution measured in the same run. The registries are asked 4 at a time, so the plan should
+ * take well under twice the slowest chart.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { median, ms, ratio } from "../lib/bench/stats.js";
+import { runBumpAll } from "../lib/bump/all.js";
+import { resolveChart } from "../lib/bump/datasources/index.js";
+import { extractPins } from "../lib/bump/kclfile.js";
+import { parseOverrides } from "../lib/bump/overrides.js";
+import { ROOT } from "../lib/paths.js";
+
+const RUNS = 11;
+const WARMUP = 2;
+const PAGE = 100;
+
+/** n release versions below major.minor (patches across minors), newest last. */
+function versions(major: number, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${major}.${Math.floor(i / 10)}.${i % 10}`);
+}
+
+export default async function bumpAllBench(): Promise<string[]> {
+  const root = mkdtempSync(join(tmpdir(), "bench-bump-all-"));
+  const pins = extractPins(readFileSync(join(ROOT, "kcl", "apps.k"), "utf8")).pins;
+  const refs = pins.filter((p) => p.kind === "chart" && !p.problem).flatMap((p) => p.charts);
+  const helmRefs = refs.filter((r) => r.datasource === "helm");
+  const sources = [...new Set(helmRefs.map((r) => r.source))];
+  const repos: Record<string, Record<string, string[]>> = {};
+  helmRefs.forEach((r) => ((repos[`repo${sources.indexOf(r.source)}`] ??= {})[r.chart] = versions(1, 150)));
+  // Docker Hub style: v-twins of every release plus development tags (0.0.0-<sha>).
+  const dev = Array.from({ length: 200 }, (_, i) => `0.0.0-${(i * 2654435761).toString(16).padStart(8, "0").slice(-8)}`);
+  const twins = (v: string[]) => v.flatMap((x) => [x, `v${x}`]);
+  const oci = {
+    "envoyproxy/gateway-helm": [...twins(versions(1, 100)), ...dev],
+    "envoyproxy/ai-gateway-helm": [...twins(versions(0, 80)), ...dev],
+    "envoyproxy/ai-gateway-crds-helm": [...twins(versions(0, 80)), ...dev],
+  };
+  const servers = await startServers({ oci, helm: repos, maxPage: PAGE });
+  try {
+    mkdirSync(join(root, "kcl"));
+    cpSync(join(ROOT, "kcl", "apps.k"), join(root, "kcl", "apps.k"));
+    cpSync(join(ROOT, "data"), join(root, "data"), { recursive: true });
+    const env = { CHART_SOURCE_OVERRIDES: [`oci://docker.io/=oci://${servers.ociHost}/`, ...sources.map((s, i) => `${s.replace(/\/+$/, "")}=${servers.helmUrl}/repo${i}`)].join(",") };
+    const overrides = parseOverrides(env.CHART_SOURCE_OVERRIDES);
+
+    // Interleaved rounds (every single chart, the plan 4 at a time, the plan one at a time), so a
+    // change in machine load hits all of them alike; medians per measurement.
+    const timesOf = new Map<string, number[]>();
+    const time = async (key: string, fn: () => Promise<unknown>) => {
+      const t = performance.now();
+      await fn();
+      if (round >= WARMUP) timesOf.set(key, [...(timesOf.get(key) ?? []), performance.now() - t]);
+    };
+    let moves = 0;
+    let round = 0;
+    const lookups: number[] = [];
+    for (; round < WARMUP + RUNS; round++) {
+      for (const ref of refs) await time(`chart ${ref.chart}`, () => resolveChart(ref, { env, overrides }));
+      await time("plan", async () => {
+        const out = await runBumpAll({ root, env, dryRun: true });
+        lookups.push(out.resolveMs);
+        const failed = out.plan.skipped.filter((s) => s.failures);
+        if (failed.length) throw new Error(`bump-all bench: registries failed: ${failed.map((f) => f.failures![0]!.message).join("; ")}`);
+        moves = out.plan.moves.length;
+      });
+      await time("sequential", () => runBumpAll({ root, env, dryRun: true, concurrency: 1 }));
+    }
+    const singles = refs.map((r) => ({ chart: r.chart, ms: median(timesOf.get(`chart ${r.chart}`)!) })).sort((a, b) => b.ms - a.ms);
+    const slowest = singles[0]!;
+    const sum = singles.reduce((n, s) => n + s.ms, 0);
+    const plan = median(timesOf.get("plan")!);
+    const sequential = median(timesOf.get("sequential")!);
+    return [
+      `${refs.length} charts (${refs.length - helmRefs.length} OCI with ${PAGE}-tag pages, ${helmRefs.length} Helm index), ${moves} moves planned`,
+      `slowest single chart: ${slowest.chart}, median ${ms(slowest.ms)} of ${RUNS}; all ${refs.length} one after another: ${ms(sum)}`,
+      `bump --all --dry-run (4 at a time): median ${ms(plan)} of ${RUNS} (registry lookups ${ms(median(lookups.slice(WARMUP)))}); one at a time: ${ms(sequential)}`,
+      `plan / slowest chart: ${ratio(plan, slowest.ms)} (target < 2×); one at a time / 4 at a time: ${ratio(sequential, plan)}`,
+    ];
+  } finally {
+    await servers.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The registries in a child process (serve-registries.ts): their work is not the client's. */
+async function startServers(spec: unknown): Promise<{ ociHost: string; helmUrl: string; stop(): Promise<void> }> {
+  const script = fileURLToPath(new URL("../lib/bump/testing/serve-registries.js", import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.stdin.write(JSON.stringify(spec) + "\n");
+  let out = "";
+  const ready = await new Promise<{ ociHost: string; helmUrl: string }>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) resolve(JSON.parse(out.slice(0, out.indexOf("\n"))) as { ociHost: string; helmUrl: string });
+    });
+    child.once("exit", (code) => reject(new Error(`bump-all bench: the registry process exited (${code}) before it was ready`)));
+  });
+  return {
+    ...ready,
+    stop: async () => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
