@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { APPS_FILE, extractPins } from "../bump/kclfile.js";
 import { CACHE_DIR } from "../paths.js";
 import { up, type ControlPlane } from "../cluster/index.js";
-import type { MissingKind } from "../cluster/install.js";
+import { installPackage, type MissingKind } from "../cluster/install.js";
 import { E2E_CASES, E2E_DIR } from "./generate.js";
 import { withEngine } from "../kcl/index.js";
 import { loadPackage, readXrFile, type KubeObject as RenderObject } from "../render/index.js";
@@ -62,6 +62,8 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
         await sleep(200);
       }
     };
+    // A reused control plane may hold an older package: apply the current one (server-side apply).
+    const install = cp.reused ? await installPackage(kube, { log: () => {}, waitFor }) : cp.install;
     const pins = Object.fromEntries(extractPins(readFileSync(join(options.root, APPS_FILE), "utf8")).pins.map((p) => [p.variable, p.value]));
     log("obtaining the charts' CRDs from Go modules (cached in .cache/chart-crds/)…");
     const chartCrds = await obtainChartCrds(chartCrdSources(pins), join(CACHE_DIR, "chart-crds"));
@@ -84,7 +86,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       for (const c of E2E_CASES) out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, "tests", "cases", `${c.case}.yaml`)) as RenderObject));
       return out;
     });
-    const missing = cp.install?.missing ?? [];
+    const missing = install?.missing ?? [];
     const refused = admission.verdicts.filter((v) => v.outcome === "refused");
     return {
       ok: r.exitCode === 0 && failed === 0 && passed > 0 && missing.length === 0 && refused.length === 0 && conformance.every((c) => c.ok),
