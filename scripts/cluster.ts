@@ -37,6 +37,7 @@ await main(async () => {
       const s = cp.state;
       log(`control plane ${cp.reused ? "already running" : `ready in ${((s.readyMs ?? 0) / 1000).toFixed(1)} s`}: API server ${s.server}`);
       for (const m of cp.install?.missing ?? []) log(`  not served: ${m.apiVersion} ${m.kind}: ${m.reason}`);
+      for (const m of cp.install?.derived ?? []) log(`  stand-in CRD: ${m.apiVersion} ${m.kind}: ${m.reason}`);
       process.stdout.write(envLines(s).join("\n") + "\n");
       if (values.foreground) {
         log("running in the foreground; Ctrl-C stops it");

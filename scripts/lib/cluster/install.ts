@@ -12,6 +12,7 @@ import { obtainSchemas } from "../validate/crds.js";
 import { CROSSPLANE_GROUPS } from "../validate/sources.js";
 import { applyCrds, readYamlDocs, type Kube, type KubeObject } from "./kube.js";
 import { isManagedKind, type ManagedKind } from "./simulator.js";
+import { derivedCrd } from "./derived-crds.js";
 
 export interface MissingKind {
   apiVersion: string;
@@ -26,6 +27,8 @@ export interface InstallReport {
   managedKinds: ManagedKind[];
   /** Kinds the compositions compose that could not be served, and why. */
   missing: MissingKind[];
+  /** Kinds served by a stand-in CRD (derived-crds.ts), and from what. */
+  derived: MissingKind[];
   xrd: string;
   compositions: string[];
 }
@@ -50,6 +53,8 @@ export async function installPackage(kube: Kube, options: { log: (l: string) => 
   const served: ManagedKind[] = [];
   const missing: MissingKind[] = [];
   const crds: KubeObject[] = [];
+  const derived: MissingKind[] = [];
+  const cacheDir = options.cacheDir ?? join(CACHE_DIR, "crds");
   for (const k of composedKinds()) {
     const group = groupOf(k.apiVersion);
     const version = k.apiVersion.split("/").pop()!;
@@ -62,7 +67,12 @@ export async function installPackage(kube: Kube, options: { log: (l: string) => 
         : !source.ok
           ? `the CRDs of ${source.package} (${source.module}) could not be obtained: ${source.reason ?? "unknown reason"}`
           : `${source.package} ${source.version} has no CRD for ${k.kind} in ${group}`;
-      missing.push({ ...k, reason });
+      const standin = await derivedCrd(group, k.kind, cacheDir);
+      if ("crd" in standin) {
+        crds.push(standin.crd);
+        served.push(k);
+        derived.push({ ...k, reason: `${reason}; ${standin.note}` });
+      } else missing.push({ ...k, reason: `${reason} (no stand-in: ${standin.reason})` });
       continue;
     }
     if (!crd.versions.includes(version)) {
@@ -100,6 +110,7 @@ export async function installPackage(kube: Kube, options: { log: (l: string) => 
     served,
     managedKinds: served.filter((k) => isManagedKind(k.kind)),
     missing,
+    derived,
     xrd: xrdName,
     compositions: compositions.map((c) => c.metadata!.name!),
   };

@@ -69,7 +69,7 @@ export async function judgeManifests(kube: Kube, manifests: { manifest: KubeObje
       r = await kube.create(manifest, { dryRun: true });
     } catch (err) {
       const missingChart = chartCrds.notes.find((n) => n.source.groups.includes(manifest.apiVersion.split("/")[0]!) && !n.ok);
-      verdicts.push({ object: label(manifest), cases, outcome: "not judged", message: `${(err as Error).message}${missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""}` });
+      verdicts.push({ object: label(manifest), cases, outcome: "not judged", message: `${(err as Error).message.trim()}${missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""}` });
       continue;
     }
     if (r.status >= 200 && r.status < 300) verdicts.push({ object: label(manifest), cases, outcome: "admitted" });

@@ -223,9 +223,9 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
       metadata: { name },
       spec: {
         description: `${caseRel}: ${what}. The XR is left in place (skipDelete) for inspection; \`npm run cluster -- down\` removes everything.`,
-        concurrent: false,
+        concurrent: true,
         skipDelete: true,
-        timeouts: { apply: "30s", assert: "3m" },
+        timeouts: { apply: "30s", assert: "2m" },
         steps,
       },
     };

@@ -35,6 +35,8 @@ export interface E2eReport {
   /** Control plane start-up to ready, ms (undefined when reused). */
   readyMs?: number;
   missing: MissingKind[];
+  /** Kinds served by stand-in CRDs, with where they come from. */
+  derived: MissingKind[];
   admission: AdmissionReport;
   chainsaw: { exitCode: number; passed: number; failed: number; output: string };
   /** Per case: real Crossplane's composition against `npm run render` of the same XR and observed state. */
@@ -93,6 +95,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       reused: cp.reused,
       ...(cp.reused ? {} : { readyMs: cp.state.readyMs }),
       missing,
+      derived: install?.derived ?? [],
       admission,
       chainsaw: { exitCode: r.exitCode ?? -1, passed, failed, output },
       conformance,
@@ -111,6 +114,7 @@ export function formatE2e(report: E2eReport, verbose = false): string[] {
     lines.push(`${report.missing.length} kind(s) the compositions compose are not served:`);
     for (const m of report.missing) lines.push(`  ${m.apiVersion} ${m.kind}: ${m.reason}`);
   }
+  for (const m of report.derived) lines.push(`stand-in CRD for ${m.apiVersion} ${m.kind}: ${m.reason}`);
   const a = report.admission;
   const count = (o: string) => a.verdicts.filter((v) => v.outcome === o).length;
   lines.push(`admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ${count("not judged")} not judged`);
