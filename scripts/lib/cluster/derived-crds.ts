@@ -4,8 +4,8 @@
  * kind (provider-gcp v1.14.0's container.gcp.upbound.io for container.gcp.m.upbound.io). The
  * derivation does what the v2 providers changed for every kind: the `.m.` group, Namespaced
  * scope, providerConfigRef as {kind, name}, writeConnectionSecretToRef as {name} (the secret is
- * in the resource's namespace), no publishConnectionDetailsTo. The forProvider schema is the
- * v1 one; install reports every kind served this way.
+ * in the resource's namespace), no publishConnectionDetailsTo, singleton lists (maxItems 1)
+ * embedded as objects. The fields are otherwise v1's; install reports every kind served this way.
  */
 import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -28,14 +28,27 @@ export const DERIVED_SOURCES: DerivedSource[] = [
 
 type Rec = Record<string, unknown>;
 
+/** Upjet v2 providers turned singleton lists (maxItems 1 of objects) into embedded objects. */
+export function embedSingletons(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(embedSingletons);
+  if (!node || typeof node !== "object") return node;
+  const n = node as Rec;
+  if (n.type === "array" && n.maxItems === 1 && (n.items as Rec | undefined)?.type === "object") {
+    const items = embedSingletons(n.items) as Rec;
+    return { ...items, ...(n.description ? { description: n.description } : {}) };
+  }
+  return Object.fromEntries(Object.entries(n).map(([k, v]) => [k, embedSingletons(v)]));
+}
+
 export function deriveNamespaced(crd: KubeObject, source: DerivedSource): KubeObject {
   const c = JSON.parse(JSON.stringify(crd)) as KubeObject & { spec: Rec & { names: { plural: string }; versions: Rec[] } };
   c.spec.group = source.group;
   c.spec.scope = "Namespaced";
   c.metadata = { name: `${c.spec.names.plural}.${source.group}`, annotations: { "dot-cluster.devopstoolkit.ai/derived-from": `${source.module}@${source.version} ${crd.metadata?.name}` } };
   for (const v of c.spec.versions) {
-    const spec = (((v.schema as Rec | undefined)?.openAPIV3Schema as Rec | undefined)?.properties as Rec | undefined)?.spec as Rec | undefined;
-    const props = spec?.properties as Rec | undefined;
+    const schema = (v.schema as Rec | undefined)?.openAPIV3Schema as Rec | undefined;
+    if (schema) (v.schema as Rec).openAPIV3Schema = embedSingletons(schema);
+    const props = ((((v.schema as Rec).openAPIV3Schema as Rec).properties as Rec).spec as Rec | undefined)?.properties as Rec | undefined;
     if (!props) continue;
     props.providerConfigRef = { type: "object", properties: { kind: { type: "string" }, name: { type: "string" } }, required: ["kind", "name"] };
     props.writeConnectionSecretToRef = { type: "object", properties: { name: { type: "string" } }, required: ["name"] };
