@@ -1,6 +1,8 @@
 import { main, parseCommandLine } from "./lib/cli.js";
 import { diffAgainstDisk, generatePackage, writeGenerated } from "./lib/build.js";
+import { interruptedBumpNotice } from "./lib/bump/journal.js";
 import { withEngine } from "./lib/kcl/index.js";
+import { ROOT } from "./lib/paths.js";
 
 const USAGE = `usage: npm run build [-- --check]
 
@@ -13,6 +15,12 @@ await main(async () => {
     process.stdout.write(USAGE + "\n");
     return 0;
   }
+  const interrupted = interruptedBumpNotice(ROOT);
+  if (interrupted && values.check) {
+    process.stderr.write(`error: ${interrupted}\n`);
+    return 1;
+  }
+  if (interrupted) process.stderr.write(`warning: ${interrupted}\n`);
   const files = await withEngine((engine) => generatePackage(engine));
   if (values.check) {
     const drift = diffAgainstDisk(files);

@@ -1,20 +1,25 @@
 import { resolve } from "node:path";
 import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
-import { listCharts, runBump, type BumpRequest } from "./lib/bump/index.js";
+import { listCharts, recoverBump, runBump, type BumpRequest } from "./lib/bump/index.js";
+import { withInterrupts } from "./lib/bump/signals.js";
 import { allPlanJson, formatAllPlan, runBumpAll } from "./lib/bump/all.js";
 
 const USAGE = `usage: npm run bump -- <chart> <version-or-range> [<chart> <version-or-range>…] [options]
        npm run bump -- --all [--major] [--dry-run] [--json | --markdown] [--strict]
        npm run bump -- --list
+       npm run bump -- --recover
 
 Moves chart pins in kcl/apps.k to the newest version the range allows, read from the chart's
 registry (OCI tags/list or Helm index.yaml), then regenerates package/, updates the goldens and
-runs verify; if any step fails every file is put back as it was.
+runs verify; if any step fails, or the bump is interrupted (Ctrl-C, kill, a closed terminal),
+every file is put back as it was. A bump that was killed outright is put back by the next bump
+or by --recover.
 
   <chart>             alias (ai-gateway), variable (aiGateway) or chart name (ai-gateway-helm)
   <version-or-range>  npm semver: 1.8.3, 0.x, ^0.6, ~1.7.0, '>=1.8 <2', '*'
   --list              print every chart: alias, variable, current pin, source
+  --recover           put back the files of a bump that was killed (from .cache/bump-journal/)
   --all               move every chart with a registry to its newest release of the same major
                       (prereleases never), planned together: a move the AI Gateway <-> Envoy
                       Gateway table needs a partner for moves both, or the chart is held back with
@@ -27,12 +32,12 @@ runs verify; if any step fails every file is put back as it was.
   --dry-run           resolve and print the plan; write nothing
   --pre               let prereleases match
   --allow-downgrade   allow moving to an older version
-  --force             write a pin that breaks the AI Gateway <-> Envoy Gateway table
   --root DIR          the checkout to bump (default: this repository)
 
 Environment:
   CHART_SOURCE_OVERRIDES      comma-separated FROM=TO URL prefixes to read charts from a mirror,
                               e.g. oci://docker.io/=oci://127.0.0.1:5000/,https://helm.cilium.io=http://127.0.0.1:8080
+                              (no user:password@ in these URLs: credentials go in the variable below)
   CHART_REGISTRY_AUTH_<HOST>  <user>:<token> for a registry that needs credentials (HOST upper-cased,
                               other characters as _, e.g. CHART_REGISTRY_AUTH_DOCKER_IO); never printed`;
 
@@ -41,6 +46,7 @@ await main(async () => {
     USAGE,
     {
       list: { type: "boolean" },
+      recover: { type: "boolean" },
       all: { type: "boolean" },
       major: { type: "boolean" },
       strict: { type: "boolean" },
@@ -60,6 +66,11 @@ await main(async () => {
     return 0;
   }
   const root = values.root ? resolve(values.root) : undefined;
+  if (values.recover) {
+    if (positionals.length || values.list || values.all) throw new UsageError(`--recover takes no chart names and no other command\n\n${USAGE}`);
+    process.stdout.write((await recoverBump(root ? { root } : {})).join("\n") + "\n");
+    return 0;
+  }
   if (values.list) {
     if (positionals.length) throw new UsageError(`--list takes no chart names\n\n${USAGE}`);
     const { lines, problems } = listCharts(root ? { root } : {});
@@ -72,13 +83,19 @@ await main(async () => {
     if (positionals.length) throw new UsageError(`--all takes no chart names (it moves every chart)\n\n${USAGE}`);
     if (values.json && values.markdown) throw new UsageError(`--json and --markdown: choose one\n\n${USAGE}`);
     for (const o of ["pre", "allow-downgrade", "force"] as const) if (values[o]) throw new UsageError(`--${o} does not go with --all (it never takes prereleases, never moves back and never breaks the compatibility table)\n\n${USAGE}`);
-    return withSignals(async (signal) => {
+    return withInterrupts(async (signal) => {
       const dryRun = !!values["dry-run"];
       const outcome = await runBumpAll({ ...(root ? { root } : {}), major: !!values.major, dryRun, strict: !!values.strict, signal, log: (line) => process.stderr.write(line + "\n") });
       if (values.json) process.stdout.write(JSON.stringify(allPlanJson(outcome, { dryRun }), null, 2) + "\n");
       else process.stdout.write(formatAllPlan(outcome, { dryRun, markdown: !!values.markdown }).join("\n") + "\n");
       return 0;
-    });
+    }, onInterrupt);
+  }
+  if (values.force) {
+    throw new UsageError(
+      "--force is gone: a pin outside data/compatibility.json fails verify's eg-compat, so the bump would be rolled back anyway (and npm test would fail on it). " +
+        "If the table is out of date, correct data/compatibility.json, then run the bump again.",
+    );
   }
   if (positionals.length === 0 || positionals.length % 2 !== 0) {
     throw new UsageError(
@@ -88,45 +105,21 @@ await main(async () => {
   const requests: BumpRequest[] = [];
   for (let i = 0; i < positionals.length; i += 2) requests.push({ name: positionals[i]!, range: positionals[i + 1]! });
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    process.stderr.write("\ninterrupted: stopping and restoring files…\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
+  return withInterrupts(async (signal) => {
     const outcome = await runBump({
       ...(root ? { root } : {}),
       requests,
       dryRun: !!values["dry-run"],
       pre: !!values.pre,
       allowDowngrade: !!values["allow-downgrade"],
-      force: !!values.force,
-      signal: controller.signal,
+      signal,
       log: (line) => process.stderr.write(line + "\n"),
     });
     process.stdout.write(outcome.lines.join("\n") + "\n");
     return 0;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  }, onInterrupt);
 });
 
-/** Ctrl-C and SIGTERM abort the bump (which restores every file) instead of killing it. */
-async function withSignals(fn: (signal: AbortSignal) => Promise<number>): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = () => {
-    process.stderr.write("\ninterrupted: stopping and restoring files…\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+function onInterrupt(name: string): void {
+  process.stderr.write(`\n${name}: stopping and restoring files…\n`);
 }

@@ -158,7 +158,7 @@ describe("the compatibility gate", () => {
     const err = await failure(bump(root, [{ name: "ai-gateway", range: "0.x" }]));
     expect(err.message).toContain(`AI Gateway v${ai} (_aiGateway, was ${pinValue(apps, "aiGateway")}) needs Envoy Gateway ${verdict.needsEnvoyGateway}`);
     expect(err.message).toContain(`Envoy Gateway ${eg} (_envoyGateway) does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI Gateway ${verdict.aiGatewayForEnvoyGateway.join(" or ")}`);
-    expect(err.message).toContain("--force");
+    expect(err.message).toContain("correct data/compatibility.json");
     expect(tree(root)).toEqual(before);
 
     const command = /npm run bump -- (.+)$/m.exec(err.message)![1]!;
@@ -172,11 +172,16 @@ describe("the compatibility gate", () => {
     expect(checkCompatibility(pinValue(after, "aiGateway"), pinValue(after, "envoyGateway")).compatible).toBe(true);
   });
 
-  it("--force writes it anyway and says what it overrode", async () => {
+  it("--force is refused: the pin could never pass verify's eg-compat", async () => {
     const root = makeRoot({ steps: okSteps() });
-    const out = await bump(root, [{ name: "ai-gateway", range: "0.x" }], { force: true });
-    expect(pinValue(readApps(root), "aiGateway")).toBe("v0.7.0");
-    expect(out.lines.join("\n")).toMatch(/note: --force: AI Gateway v0\.7\.0 .* needs Envoy Gateway >=1\.8\.0/);
+    const before = tree(root);
+    const r = await execFileAsync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, "ai-gateway", "0.x", "--force"], { env: { ...process.env, ...env } }).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--force is gone: a pin outside data/compatibility.json fails verify's eg-compat");
+    expect(tree(root)).toEqual(before);
   });
 });
 

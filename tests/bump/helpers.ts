@@ -223,3 +223,31 @@ export async function unusedPort(): Promise<number> {
   await closeServer(server);
   return port;
 }
+
+// ---- fake registries on loopback ---------------------------------------------------------------
+
+export interface FakeServer {
+  url: string;
+  host: string;
+  /** Every request: path with query, and its Authorization header. */
+  requests: { url: string; authorization: string | undefined }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A fake registry: answers every request with `handler` (status, headers, body). For what a real
+ * registry never does (huge pages, hostile text, endless pages, odd token realms).
+ */
+export async function startFakeServer(handler: (url: URL, req: IncomingMessage) => { status?: number; headers?: Record<string, string>; body?: string | Buffer }): Promise<FakeServer> {
+  const requests: FakeServer["requests"] = [];
+  let base = "";
+  const server = createServer((req, res) => {
+    requests.push({ url: req.url ?? "", authorization: req.headers.authorization });
+    const answer = handler(new URL(req.url ?? "/", base), req);
+    res.writeHead(answer.status ?? 200, { "content-type": "application/json", ...answer.headers }).end(answer.body ?? "");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://${host}`;
+  return { url: base, host, requests, close: () => closeServer(server) };
+}

@@ -144,7 +144,7 @@ describe("the plan", () => {
   const aiTags = ["v0.5.0", "0.5.0", "v0.6.0", "0.6.0", "v0.6.1", "0.6.1", "v0.7.0", "0.7.0", "0.0.0-latest", "v0.8.0-rc.1"];
   const egTags = ["v1.7.0", "1.7.0", "v1.8.3", "1.8.3", "v1.6.7", "1.6.7"];
   const compatibility = loadCompatibility();
-  const base = { pins, pre: false, allowDowngrade: false, force: false, compatibility };
+  const base = { pins, pre: false, allowDowngrade: false, compatibility };
   const eg = pinOf("envoyGateway").value;
   const ai = pinOf("aiGateway").value;
 
@@ -157,14 +157,8 @@ describe("the plan", () => {
     expect(msg).toContain(`Envoy Gateway ${eg}`);
     expect(msg).toContain("npm run bump -- ai-gateway 0.x envoy-gateway '>=1.8.0'");
     expect(msg).toContain("npm run bump -- ai-gateway 0.6.x");
-    expect(msg).toContain("--force");
-  });
-
-  it("lets --force through with a note", () => {
-    const r = makePlan({ ...base, force: true, requests: [{ pin: pinOf("aiGateway"), range: "0.x", resolved: resolved("aiGateway", aiTags) }] });
-    expect(r.ok).toBe(true);
-    expect(r.plan.changes[0]!.to).toBe("v0.7.0");
-    expect(r.plan.notes.join("\n")).toMatch(/--force: .*needs Envoy Gateway >=1\.8\.0/);
+    expect(msg).toContain("correct data/compatibility.json");
+    expect(msg).not.toContain("--force");
   });
 
   it("accepts both moved together", () => {

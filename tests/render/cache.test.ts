@@ -34,6 +34,21 @@ describe("cachingEngine", () => {
     expect(second.stats.misses).toBe(1);
   });
 
+  it("read-only: reuses stored results but stores nothing and touches no entry", async () => {
+    dir = mkdtempSync(join(tmpdir(), "kcl-cache-"));
+    const code = `_p = option("params")\nitems = [{n = _p.n + 1}]`;
+    await cachingEngine(engine, dir).run(req(code, { params: { n: 1 } }));
+    const stored = readdirSync(dir);
+    const before = readFileSync(join(dir, stored[0]!), "utf8");
+    const readOnly = cachingEngine(engine, dir, { readOnly: true });
+    expect(await readOnly.run(req(code, { params: { n: 1 } }))).toEqual([{ items: [{ n: 2 }] }]);
+    expect(await readOnly.run(req(code, { params: { n: 5 } }))).toEqual([{ items: [{ n: 6 }] }]);
+    expect(readOnly.stats).toEqual({ hits: 1, misses: 1, uncacheable: 0 });
+    readOnly.prune(0);
+    expect(readdirSync(dir)).toEqual(stored);
+    expect(readFileSync(join(dir, stored[0]!), "utf8")).toBe(before);
+  });
+
   it("never caches programs that read files, the clock or randomness, nor errors", async () => {
     dir = mkdtempSync(join(tmpdir(), "kcl-cache-"));
     expect(isPureProgram(req(`import file\na = file.read("x")`))).toBe(false);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { COMPATIBILITY_FILE, loadCompatibility } from "../compat.js";
 import { UserError } from "../errors.js";
 import { ROOT } from "../paths.js";
-import { applyPlan, STEPS, type ApplyResult, type Step } from "./apply.js";
+import { applyPlan, interruptExitCode, recoverInterrupted, STEPS, type ApplyResult, type Step } from "./apply.js";
 import { resolveChart, type ResolvedChart } from "./datasources/index.js";
 import { AbortedError, type HttpOptions } from "./http.js";
 import { fileProblems, readApps } from "./index.js";
@@ -18,6 +18,7 @@ import { acquireLock } from "./lock.js";
 import { applyOverrides, OVERRIDES_VARIABLE, parseOverrides } from "./overrides.js";
 import { planAll, type AllPlan, type PinLookup } from "./all-plan.js";
 import { mapBounded } from "./pool.js";
+import { printable } from "./text.js";
 
 /** The steps of a whole-plan bump: the single-bump steps, then the e2e tests from the new goldens. */
 export const ALL_STEPS: readonly Step[] = [...STEPS, { name: "lint --fix --e2e", entry: "lint", args: ["--fix", "--e2e"] }];
@@ -58,12 +59,14 @@ export async function runBumpAll(options: BumpAllOptions = {}): Promise<BumpAllO
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
   const overrides = parseOverrides(env[OVERRIDES_VARIABLE]);
-  const { text, extracted } = readApps(root);
-  fileProblems(extracted);
-  const compatibility = loadCompatibility(existsSync(join(root, COMPATIBILITY_FILE)) ? root : ROOT);
-  const http: Partial<HttpOptions> = { ...options.http, ...(options.signal ? { signal: options.signal } : {}) };
+  // The lock first, then what a killed bump left is put back, then kcl/apps.k is read.
   const release = options.dryRun ? () => {} : acquireLock(root);
   try {
+    if (!options.dryRun) for (const line of (await recoverInterrupted(root)) ?? []) log(line);
+    const { text, extracted } = readApps(root);
+    fileProblems(extracted);
+    const compatibility = loadCompatibility(existsSync(join(root, COMPATIBILITY_FILE)) ? root : ROOT);
+    const http: Partial<HttpOptions> = { ...options.http, ...(options.signal ? { signal: options.signal } : {}) };
     // OCI lookups first: each is a chain of requests (challenge, token, every tags page), so they
     // start early and the single index.yaml requests fill the other slots meanwhile.
     const work: Lookup[] = extracted.pins
@@ -72,11 +75,11 @@ export async function runBumpAll(options: BumpAllOptions = {}): Promise<BumpAllO
       .sort((a, b) => Number(a.ref.datasource !== "docker") - Number(b.ref.datasource !== "docker"));
     const started = performance.now();
     const results = await mapBounded(work, options.concurrency ?? DEFAULT_CONCURRENCY, ({ ref }) => {
-      log(`resolving ${ref.chart} from ${applyOverrides(ref.source, overrides).source}…`);
+      log(printable(`resolving ${ref.chart} from ${applyOverrides(ref.source, overrides).source}…`));
       return resolveChart(ref, { env, overrides, http, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
     });
     const resolveMs = performance.now() - started;
-    if (options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: 130 });
+    if (options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
 
     const resolvedBy = new Map<string, ResolvedChart[]>();
     const failedBy = new Map<string, { chart: string; location: string; message: string }[]>();
@@ -87,7 +90,7 @@ export async function runBumpAll(options: BumpAllOptions = {}): Promise<BumpAllO
         return;
       }
       if (r.error instanceof AbortedError || !(r.error instanceof UserError)) throw r.error;
-      const failure = { chart: ref.chart, location: applyOverrides(ref.source, overrides).source, message: r.error.message };
+      const failure = { chart: ref.chart, location: printable(applyOverrides(ref.source, overrides).source), message: r.error.message };
       failedBy.set(pin.variable, [...(failedBy.get(pin.variable) ?? []), failure]);
     });
     const lookups = new Map<string, PinLookup>();

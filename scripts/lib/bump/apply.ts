@@ -9,6 +9,7 @@ import { join, relative, sep } from "node:path";
 import { execa } from "execa";
 import { UserError } from "../errors.js";
 import { readIfExists, writeFileAtomic } from "../fsutil.js";
+import { discardJournal, readJournal, recordStep, sha256, stopRecordedStep, writeJournal, JOURNAL_DIR, type Snapshot } from "./journal.js";
 import { APPS_FILE, extractPins, replacePinValue } from "./kclfile.js";
 
 export interface Step {
@@ -52,11 +53,6 @@ export interface ApplyResult {
   /** Paths relative to the root, sorted. */
   changedFiles: string[];
   steps: StepOutcome[];
-}
-
-interface Snapshot {
-  files: Map<string, Buffer>;
-  dirs: Set<string>;
 }
 
 const toRel = (root: string, path: string) => relative(root, path).split(sep).join("/");
@@ -140,7 +136,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
   if (!onDisk || !onDisk.equals(Buffer.from(input.basedOn, "utf8"))) {
     throw new UserError(`${APPS_FILE} was changed by someone else while bump was resolving versions; nothing was written. Look at the change, then run the bump again.`);
   }
-  if (signal?.aborted) throw new UserError("interrupted before anything was written; nothing changed.", { exitCode: 130 });
+  if (signal?.aborted) throw new UserError("interrupted before anything was written; nothing changed.", { exitCode: interruptExitCode(signal) });
+  // Written whole before the first change: a bump killed from here on is recovered from it.
+  writeJournal(root, before, { pid: process.pid, started: new Date().toISOString(), changes: input.changes.map((c) => ({ ...c })), written: sha256(next) });
   writeFileAtomic(appsPath, next);
   log(`wrote ${APPS_FILE}`);
 
@@ -149,6 +147,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     const currentApps = readIfExists(appsPath);
     const editedMeanwhile = currentApps !== next;
     const restored = restoreSnapshot(root, before, editedMeanwhile ? { keep: new Set([APPS_FILE]) } : {});
+    discardJournal(root);
     const note = editedMeanwhile
       ? `${APPS_FILE} was edited by someone else while the steps ran, so it was left as it is; package/ and tests/golden/ were restored.`
       : `restored kcl/apps.k, package/ and tests/golden/ to what they were${restored.length ? ` (${restored.length} file${restored.length === 1 ? "" : "s"} put back: ${restored.slice(0, 8).join(", ")}${restored.length > 8 ? `, … ${restored.length - 8} more` : ""})` : ""}.`;
@@ -163,12 +162,12 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
       log(`skipped ${step.name}: ${entryRel} does not exist yet`);
       continue;
     }
-    if (signal?.aborted) rollback(`interrupted before step \`${step.name}\`.`, 130);
+    if (signal?.aborted) rollback(`interrupted before step \`${step.name}\`${interruptName(signal)}.`, interruptExitCode(signal));
     log(`running ${command}…`);
     const started = performance.now();
     let result;
     try {
-      result = await execa(process.execPath, [join(root, "scripts", "run.mjs"), step.entry, ...step.args], {
+      const child = execa(process.execPath, [join(root, "scripts", "run.mjs"), step.entry, ...step.args], {
         cwd: root,
         all: true,
         reject: false,
@@ -178,12 +177,15 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
         env: { ...(input.env ?? process.env), FORCE_COLOR: "0" },
         extendEnv: false,
       });
+      recordStep(root, child.pid);
+      result = await child;
+      recordStep(root, undefined);
     } catch (err) {
       rollback(`step \`${step.name}\` could not be started (${command}): ${(err as Error).message}`, 1);
     }
     const ms = performance.now() - started;
     const output = String(result!.all ?? "");
-    if (signal?.aborted || result!.isCanceled) rollback(`interrupted during step \`${step.name}\` (${command}).`, 130);
+    if (signal?.aborted || result!.isCanceled) rollback(`interrupted during step \`${step.name}\` (${command})${interruptName(signal)}.`, interruptExitCode(signal));
     if (result!.exitCode !== 0) {
       outcomes.push({ name: step.name, command, status: "failed", output, ms });
       const how = result!.signal ? `killed by ${result!.signal}` : `exit code ${result!.exitCode}`;
@@ -192,5 +194,49 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     outcomes.push({ name: step.name, command, status: "ok", output, ms });
     log(`${step.name}: ok (${(ms / 1000).toFixed(1)} s)`);
   }
-  return { changedFiles: changedBetween(before, takeSnapshot(root)), steps: outcomes };
+  const changedFiles = changedBetween(before, takeSnapshot(root));
+  discardJournal(root);
+  return { changedFiles, steps: outcomes };
+}
+
+/** What an abort reason says about the signal that caused it (see ./signals.ts). */
+export interface Interrupt {
+  signal: string;
+  exitCode: number;
+}
+
+/** 128 + the signal's number when a signal aborted, else 130 (as for Ctrl-C). */
+export function interruptExitCode(signal: AbortSignal | undefined): number {
+  const reason = signal?.reason as Partial<Interrupt> | undefined;
+  return typeof reason?.exitCode === "number" ? reason.exitCode : 130;
+}
+
+function interruptName(signal: AbortSignal | undefined): string {
+  const reason = signal?.reason as Partial<Interrupt> | undefined;
+  return typeof reason?.signal === "string" ? ` by ${reason.signal}` : "";
+}
+
+/**
+ * Puts back what a killed bump left half-written, from its journal; undefined when there is
+ * none. kcl/apps.k is restored only when it still holds what the bump wrote (or the original):
+ * an edit made since is kept. The caller holds the bump lock.
+ */
+export async function recoverInterrupted(root: string): Promise<string[] | undefined> {
+  const journal = readJournal(root);
+  if (!journal) return undefined;
+  const stopped = await stopRecordedStep(root);
+  const { info, snapshot } = journal;
+  const onDisk = readIfExists(join(root, APPS_FILE));
+  const original = snapshot.files.get(APPS_FILE);
+  const keepApps = onDisk !== undefined && sha256(onDisk) !== info.written && !(original && original.equals(Buffer.from(onDisk, "utf8")));
+  const restored = restoreSnapshot(root, snapshot, keepApps ? { keep: new Set([APPS_FILE]) } : {});
+  discardJournal(root);
+  const what = info.changes.map((c) => `_${c.variable} to ${c.to}`).join(", ");
+  const lines = [
+    `recovered an interrupted bump (pid ${info.pid}, started ${info.started}, moving ${what}) from ${JOURNAL_DIR}: ` +
+      (restored.length ? `${restored.length} file${restored.length === 1 ? "" : "s"} put back (${restored.slice(0, 8).join(", ")}${restored.length > 8 ? `, … ${restored.length - 8} more` : ""})` : "every file was already as before it"),
+  ];
+  if (stopped) lines.push(`stopped its step, still running as pid ${stopped}, first.`);
+  if (keepApps) lines.push(`${APPS_FILE} was edited after the interrupted bump, so it was left as it is; package/ and tests/golden/ were restored.`);
+  return lines;
 }

@@ -6,6 +6,8 @@
  * every error message scrubbed of the secrets the client was given.
  */
 import { UserError } from "../errors.js";
+import { credentialsVariable } from "./credentials.js";
+import { escapeControls, escapeControlsKeepLines, redactUserinfo } from "./text.js";
 
 export interface HttpOptions {
   /** Per request, including reading the body. */
@@ -26,6 +28,8 @@ export interface HttpResponse {
   status: number;
   headers: Headers;
   body: string;
+  /** The body as received (for binary blobs). */
+  bytes: Buffer;
 }
 
 /** A registry that could not be used; the message is complete and free of secrets. */
@@ -79,14 +83,16 @@ export class HttpClient {
     return out;
   }
 
+  /** A RegistryError whose message is free of secrets, URL credentials and control characters. */
   fail(message: string, url?: string): RegistryError {
-    return new RegistryError(this.scrub(message), url);
+    return new RegistryError(escapeControlsKeepLines(redactUserinfo(this.scrub(message))), url && redactUserinfo(url));
   }
 
   async get(href: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
     let url = new URL(href);
     let sendHeaders = { ...headers };
     for (let hop = 0; ; hop++) {
+      refuseUserinfo(url);
       checkUrlAllowed(url);
       const res = await this.getOnce(url, sendHeaders);
       if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
@@ -123,15 +129,20 @@ export class HttpClient {
             url.href,
           );
         }
-        const body = await this.readBody(res, where);
+        const bytes = await this.readBody(res, where);
+        const body = bytes.toString("utf8");
         if (res.status >= 500) {
           lastProblem = `HTTP ${res.status} ${res.statusText}${body.trim() ? `: ${oneLine(body)}` : ""}`;
           continue;
         }
-        return { url: url.href, status: res.status, headers: res.headers, body };
+        return { url: url.href, status: res.status, headers: res.headers, body, bytes };
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         this.checkAborted();
+        // fetch could not even build the request (a bad header value, …): trying again cannot help.
+        if (err instanceof TypeError && !(err as { cause?: unknown }).cause && !timeout.aborted) {
+          throw this.fail(`cannot send a request to ${where}: ${err.message}`, url.href);
+        }
         if (timeout.aborted) lastProblem = `no complete answer within ${timeoutMs} ms`;
         else lastProblem = describeNetworkError(err);
       }
@@ -140,13 +151,13 @@ export class HttpClient {
     throw this.fail(`cannot get ${where}: ${lastProblem} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check that the registry is up and reachable, or point CHART_SOURCE_OVERRIDES to a mirror.`, url.href);
   }
 
-  private async readBody(res: Response, where: string): Promise<string> {
+  private async readBody(res: Response, where: string): Promise<Buffer> {
     const declared = Number(res.headers.get("content-length") ?? "NaN");
     if (declared > this.options.maxBytes) {
       await res.body?.cancel();
       throw this.fail(`${where} answered with ${declared} bytes, more than the ${this.options.maxBytes} this tool reads`);
     }
-    if (!res.body) return "";
+    if (!res.body) return Buffer.alloc(0);
     const chunks: Uint8Array[] = [];
     let size = 0;
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
@@ -154,7 +165,7 @@ export class HttpClient {
       if (size > this.options.maxBytes) throw this.fail(`${where} answered with more than the ${this.options.maxBytes} bytes this tool reads`);
       chunks.push(chunk);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return Buffer.concat(chunks);
   }
 
   private checkAborted(): void {
@@ -176,9 +187,23 @@ export class HttpClient {
   }
 }
 
+/** External text (a body, an error message) as one short printable line. */
 function oneLine(text: string): string {
   const t = text.replace(/\s+/g, " ").trim();
-  return t.length > 200 ? t.slice(0, 200) + "…" : t;
+  return escapeControls(t.length > 200 ? t.slice(0, 200) + "…" : t);
+}
+
+/**
+ * Credentials belong in CHART_REGISTRY_AUTH_<HOST>, never in a URL: fetch refuses such URLs, and
+ * a URL is printed in many places. Refused once, without a request and without a retry.
+ */
+export function refuseUserinfo(url: URL, shown = url.href): void {
+  if (url.username === "" && url.password === "") return;
+  throw new RegistryError(
+    `${escapeControls(redactUserinfo(shown))}: credentials in a registry URL are not used (they would be printed and cannot be sent safely); ` +
+      `remove them from the URL and set ${credentialsVariable(url.host)}=<user>:<password-or-token> instead.`,
+    redactUserinfo(shown),
+  );
 }
 
 function describeNetworkError(err: unknown): string {

@@ -7,13 +7,15 @@ import { join } from "node:path";
 import { loadCompatibility, COMPATIBILITY_FILE } from "../compat.js";
 import { UsageError, UserError } from "../errors.js";
 import { ROOT } from "../paths.js";
-import { applyPlan, STEPS, type ApplyResult, type Step } from "./apply.js";
+import { applyPlan, interruptExitCode, recoverInterrupted, STEPS, type ApplyResult, type Step } from "./apply.js";
 import { resolveChart, type ResolvedChart } from "./datasources/index.js";
 import { AbortedError, type HttpOptions } from "./http.js";
 import { aliasOf, APPS_FILE, extractPins, MARKER_FORMAT, type Extracted, type Pin } from "./kclfile.js";
+import { interruptedBumpNotice } from "./journal.js";
 import { acquireLock } from "./lock.js";
 import { applyOverrides, OVERRIDES_VARIABLE, parseOverrides } from "./overrides.js";
 import { makePlan, shellArg, type Plan, type PlanRequest } from "./plan.js";
+import { printable } from "./text.js";
 import { parseRange } from "./versioning.js";
 
 export interface BumpRequest {
@@ -29,7 +31,6 @@ export interface BumpOptions {
   dryRun?: boolean;
   pre?: boolean;
   allowDowngrade?: boolean;
-  force?: boolean;
   /** Where CHART_SOURCE_OVERRIDES and CHART_REGISTRY_AUTH_* are read (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   http?: Partial<HttpOptions>;
@@ -102,14 +103,36 @@ function checkPinUsable(pin: Pin): void {
 }
 
 function sourceLine(r: ResolvedChart): string {
-  return `${r.ref.chart} from ${r.ref.source}${r.override ? ` (read from ${r.source}, ${OVERRIDES_VARIABLE})` : ""}`;
+  return printable(`${r.ref.chart} from ${r.ref.source}${r.override ? ` (read from ${r.source}, ${OVERRIDES_VARIABLE})` : ""}`);
 }
 
 export async function runBump(options: BumpOptions): Promise<BumpOutcome> {
   const root = options.root ?? ROOT;
+  if (options.requests.length === 0) throw new UsageError("name a chart and a version or range, e.g. npm run bump ai-gateway 0.x (npm run bump -- --list shows the charts)");
+  // The lock first, then what a killed bump left is put back, then kcl/apps.k is read.
+  const release = options.dryRun ? () => {} : acquireLock(root);
+  try {
+    if (!options.dryRun) for (const line of (await recoverInterrupted(root)) ?? []) (options.log ?? (() => {}))(line);
+    return await bumpLocked(options, root);
+  } finally {
+    release();
+  }
+}
+
+/** `npm run bump -- --recover`: puts back what a killed bump left; the lines say what happened. */
+export async function recoverBump(options: { root?: string } = {}): Promise<string[]> {
+  const root = options.root ?? ROOT;
+  const release = acquireLock(root);
+  try {
+    return (await recoverInterrupted(root)) ?? ["nothing to recover: no interrupted bump left a journal"];
+  } finally {
+    release();
+  }
+}
+
+async function bumpLocked(options: BumpOptions, root: string): Promise<BumpOutcome> {
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
-  if (options.requests.length === 0) throw new UsageError("name a chart and a version or range, e.g. npm run bump ai-gateway 0.x (npm run bump -- --list shows the charts)");
   const overrides = parseOverrides(env[OVERRIDES_VARIABLE]);
   const { text, extracted } = readApps(root);
   fileProblems(extracted);
@@ -131,56 +154,56 @@ export async function runBump(options: BumpOptions): Promise<BumpOutcome> {
   const lookups = new AbortController();
   const signal = options.signal ? AbortSignal.any([lookups.signal, options.signal]) : lookups.signal;
   const http: Partial<HttpOptions> = { ...options.http, signal };
-  const release = options.dryRun ? () => {} : acquireLock(root);
-  try {
-    const resolvedByPin = await Promise.all(
-      asked.map(({ pin }) =>
-        Promise.all(
-          pin.charts.map((ref) => {
-            log(`resolving ${ref.chart} from ${applyOverrides(ref.source, overrides).source}…`);
-            return resolveChart(ref, { env, overrides, http, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
-          }),
-        ),
+  const resolvedByPin = await Promise.all(
+    asked.map(({ pin }) =>
+      Promise.all(
+        pin.charts.map((ref) => {
+          log(printable(`resolving ${ref.chart} from ${applyOverrides(ref.source, overrides).source}…`));
+          return resolveChart(ref, { env, overrides, http, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
+        }),
       ),
-    ).catch((err: unknown) => {
-      lookups.abort();
-      if (err instanceof AbortedError && options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: 130 });
-      throw err;
-    });
-    const requests: PlanRequest[] = asked.map((a, i) => ({ ...a, resolved: resolvedByPin[i]! }));
-    const result = makePlan({ pins: extracted.pins, requests, pre: !!options.pre, allowDowngrade: !!options.allowDowngrade, force: !!options.force, compatibility });
-    if (!result.ok) throw new UserError(result.refusals.join("\n"));
-    const { plan } = result;
-    const resolved = resolvedByPin.flat();
-    const lines: string[] = [];
-    for (const c of plan.changes) {
-      lines.push(`${c.pin.variable}: ${c.from} -> ${c.to}${c.downgrade ? " (downgrade)" : ""}  (newest matching ${shellArg(c.range)})`);
-      for (const r of c.resolved) lines.push(`  ${sourceLine(r)}`);
-    }
-    for (const u of plan.unchanged) lines.push(`${u.pin.variable}: already at ${u.pin.value}, the newest matching ${shellArg(u.range)}; nothing to do`);
-    for (const n of plan.notes) lines.push(`note: ${n}`);
-    const steps = options.steps ?? STEPS;
-    if (options.dryRun || plan.changes.length === 0) {
-      if (options.dryRun) {
-        const would = steps.map((s) => (existsSync(join(root, "scripts", `${s.entry}.ts`)) ? s.name : `${s.name} (skipped: scripts/${s.entry}.ts does not exist yet)`));
-        lines.push(plan.changes.length ? `dry run: nothing written; a bump would write ${APPS_FILE}, then run ${would.join(", ")}` : "dry run: nothing to write");
-      }
-      return { lines, plan, resolved };
-    }
-    const applied = await applyPlan({
-      root,
-      basedOn: text,
-      changes: plan.changes.map((c) => ({ variable: c.pin.variable, to: c.to })),
-      log,
-      steps,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    lines.push(`steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`);
-    lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
-    return { lines, plan, resolved, applied };
-  } finally {
-    release();
+    ),
+  ).catch((err: unknown) => {
+    lookups.abort();
+    if (err instanceof AbortedError && options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
+    throw err;
+  });
+  const requests: PlanRequest[] = asked.map((a, i) => ({ ...a, resolved: resolvedByPin[i]! }));
+  const result = makePlan({ pins: extracted.pins, requests, pre: !!options.pre, allowDowngrade: !!options.allowDowngrade, compatibility });
+  if (!result.ok) throw new UserError(result.refusals.join("\n"));
+  const { plan } = result;
+  const resolved = resolvedByPin.flat();
+  const lines: string[] = [];
+  for (const c of plan.changes) {
+    lines.push(`${c.pin.variable}: ${c.from} -> ${c.to}${c.downgrade ? " (downgrade)" : ""}  (newest matching ${shellArg(c.range)})`);
+    for (const r of c.resolved) lines.push(`  ${sourceLine(r)}`);
   }
+  for (const u of plan.unchanged) lines.push(`${u.pin.variable}: already at ${u.pin.value}, the newest matching ${shellArg(u.range)}; nothing to do`);
+  for (const n of plan.notes) lines.push(`note: ${n}`);
+  for (const r of resolved) {
+    if (r.invalidTags) lines.push(`note: ${printable(`${r.ref.chart} from ${r.location}`)}: ${r.invalidTags} tag${r.invalidTags === 1 ? "" : "s"} set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`);
+  }
+  const steps = options.steps ?? STEPS;
+  const interrupted = options.dryRun ? interruptedBumpNotice(root) : undefined;
+  if (interrupted) lines.push(`note: ${interrupted}`);
+  if (options.dryRun || plan.changes.length === 0) {
+    if (options.dryRun) {
+      const would = steps.map((s) => (existsSync(join(root, "scripts", `${s.entry}.ts`)) ? s.name : `${s.name} (skipped: scripts/${s.entry}.ts does not exist yet)`));
+      lines.push(plan.changes.length ? `dry run: nothing written; a bump would write ${APPS_FILE}, then run ${would.join(", ")}` : "dry run: nothing to write");
+    }
+    return { lines, plan, resolved };
+  }
+  const applied = await applyPlan({
+    root,
+    basedOn: text,
+    changes: plan.changes.map((c) => ({ variable: c.pin.variable, to: c.to })),
+    log,
+    steps,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  lines.push(`steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`);
+  lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
+  return { lines, plan, resolved, applied };
 }
 
 /** `--list`: every pin, its charts and where they are read from. */
@@ -193,7 +216,7 @@ export function listCharts(options: { root?: string; env?: Readonly<Record<strin
   for (const pin of extracted.pins) {
     const alias = aliasOf(pin.variable);
     if (pin.kind === "tarball") {
-      rows.push([alias, pin.variable, "(tarball)", "-", `${pin.value} (cannot resolve, edit by hand)`]);
+      rows.push([alias, pin.variable, "(tarball)", "-", `${printable(pin.value)} (cannot resolve, edit by hand)`]);
       continue;
     }
     if (pin.charts.length === 0) {
@@ -202,7 +225,7 @@ export function listCharts(options: { root?: string; env?: Readonly<Record<strin
     }
     for (const c of pin.charts) {
       const o = applyOverrides(c.source, overrides);
-      rows.push([alias, pin.variable, pin.value, c.chart, c.source + (o.override ? ` (read from ${o.source})` : "")]);
+      rows.push([alias, pin.variable, pin.value, c.chart, printable(c.source + (o.override ? ` (read from ${o.source})` : ""))]);
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -210,5 +233,7 @@ export function listCharts(options: { root?: string; env?: Readonly<Record<strin
   for (const p of extracted.problems) lines.push(`problem: ${APPS_FILE}:${p.line}: ${p.message}`);
   const pinProblems = extracted.pins.filter((p) => p.problem && p.kind !== "tarball");
   for (const p of pinProblems) lines.push(`problem: ${APPS_FILE}:${p.line}: _${p.variable}: ${p.problem}`);
-  return { lines, problems: extracted.problems.length + pinProblems.length };
+  const interrupted = interruptedBumpNotice(root);
+  if (interrupted) lines.push(`problem: ${interrupted}`);
+  return { lines, problems: extracted.problems.length + pinProblems.length + (interrupted ? 1 : 0) };
 }

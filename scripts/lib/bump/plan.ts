@@ -21,7 +21,6 @@ export interface PlanInput {
   requests: readonly PlanRequest[];
   pre: boolean;
   allowDowngrade: boolean;
-  force: boolean;
   compatibility: readonly CompatibilityRow[];
 }
 
@@ -42,7 +41,7 @@ export interface Plan {
   changes: PlannedChange[];
   /** Pins already at the version their range selects. */
   unchanged: { pin: Pin; version: string; range: string }[];
-  /** Things the person should know (forced past the compatibility gate, style changed, …). */
+  /** Things the person should know (tag style changed, …). */
   notes: string[];
 }
 
@@ -104,15 +103,12 @@ export function makePlan(input: PlanInput): PlanResult {
     plan.changes.push({ pin: req.pin, from: current, to: value, version: chosen.version, range: req.range, resolved: req.resolved, styleKept, downgrade: cmp < 0 });
   }
   const gate = compatibilityGate(input, plan);
-  if (gate) {
-    if (input.force) plan.notes.push(`--force: ${gate.message}`);
-    else refusals.push(gate.refusal);
-  }
+  if (gate) refusals.push(gate.refusal);
   return refusals.length ? { ok: false, refusals, plan } : { ok: true, plan };
 }
 
 /** The AI Gateway <-> Envoy Gateway check on the pins as they would be after the plan. */
-function compatibilityGate(input: PlanInput, plan: Plan): { message: string; refusal: string } | undefined {
+function compatibilityGate(input: PlanInput, plan: Plan): { refusal: string } | undefined {
   const aiPin = pinOfChart(input.pins, "ai-gateway-helm");
   const egPin = pinOfChart(input.pins, "gateway-helm");
   if (!aiPin || !egPin) return undefined;
@@ -139,13 +135,12 @@ function compatibilityGate(input: PlanInput, plan: Plan): { message: string; ref
       `or pick an AI Gateway this Envoy Gateway supports:  npm run bump -- ${egChange ? `${egAlias} ${shellArg(egArg)} ` : ""}${aiAlias} ${shellArg(series)}`,
     );
   }
-  fixes.push("or pass --force to write it anyway");
+  fixes.push("or, if the table is out of date, correct data/compatibility.json (verify reads it too), then run the bump again");
   const what =
     verdict.status === "incompatible"
       ? `${aiDesc} needs Envoy Gateway ${verdict.needsEnvoyGateway}, but ${egDesc} does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI Gateway ${verdict.aiGatewayForEnvoyGateway.length ? verdict.aiGatewayForEnvoyGateway.join(" or ") : "(no supported series)"}`
       : `${aiDesc} with ${egDesc}: ${verdict.message}`;
   return {
-    message: what,
     refusal: `refusing a pin that breaks the AI Gateway <-> Envoy Gateway compatibility table (data/compatibility.json): ${what}.\n  ${fixes.join("\n  ")}`,
   };
 }

@@ -58,9 +58,11 @@ export interface CacheOptions {
    * that all lie under one of them is cached, keyed on the content of every file there.
    */
   fileRoots?: string[];
+  /** Only read the cache: never store a result or touch an entry (for commands that write nothing). */
+  readOnly?: boolean;
 }
 
-/** Wraps an engine with the on-disk cache in dir (created on first write). */
+/** Wraps an engine with the on-disk cache in dir (created on first write; never written with readOnly). */
 export function cachingEngine(engine: KclEngine, dir: string, options: CacheOptions = {}): CachingEngine {
   const stats: CacheStats = { hits: 0, misses: 0, uncacheable: 0 };
   const version = engine.description.replace(/\s*\(.*\)\s*$/, "");
@@ -96,8 +98,10 @@ export function cachingEngine(engine: KclEngine, dir: string, options: CacheOpti
         const value = JSON.parse(readFileSync(file, "utf8")) as unknown;
         if (valid(value)) {
           stats.hits++;
-          const now = new Date();
-          utimesSync(file, now, now);
+          if (!options.readOnly) {
+            const now = new Date();
+            utimesSync(file, now, now);
+          }
           return value;
         }
       } catch {
@@ -105,6 +109,7 @@ export function cachingEngine(engine: KclEngine, dir: string, options: CacheOpti
       }
       stats.misses++;
       const value = await evaluate(request);
+      if (options.readOnly) return value;
       try {
         mkdirSync(dir, { recursive: true });
         writeFileAtomic(file, JSON.stringify(value));
@@ -122,6 +127,7 @@ export function cachingEngine(engine: KclEngine, dir: string, options: CacheOpti
   );
 
   function prune(keep = 1000): void {
+    if (options.readOnly) return;
     let entries: { file: string; mtime: number }[];
     try {
       entries = readdirSync(dir)

@@ -49,6 +49,11 @@ export interface RenderOptions {
   source?: string;
   /** The observed resources' file, for messages. */
   observedSource?: string;
+  /**
+   * Observed resources the pipeline no longer composes are accepted (Crossplane garbage-collects
+   * them) instead of being an error; used when a render's output is fed back as observed state.
+   */
+  observedMayBeGone?: boolean;
 }
 
 export interface PipelineStep {
@@ -72,6 +77,7 @@ export interface PreparedRender {
   steps: PipelineStep[];
   observed: Record<string, KubeObject>;
   observedSource?: string;
+  observedMayBeGone?: boolean;
 }
 
 /** A failure a person can act on, located at the XR file and (when a step failed) the step. */
@@ -143,7 +149,7 @@ export function prepareRender(pkg: LoadedPackage, xr: unknown, options: RenderOp
     if (observed[name]) throw new RenderError(obsSource, `two observed resources are composition resource "${name}": ${objectName(observed[name]!)} and ${objectName(o)}`);
     observed[name] = o;
   });
-  return { pkg, source, xr: xrObj, observedXr: observedXr!, xrd, composition, compositionName, steps, observed, ...(options.observedSource ? { observedSource: options.observedSource } : {}) };
+  return { pkg, source, xr: xrObj, observedXr: observedXr!, xrd, composition, compositionName, steps, observed, ...(options.observedSource ? { observedSource: options.observedSource } : {}), ...(options.observedMayBeGone ? { observedMayBeGone: true } : {}) };
 }
 
 /** Message prefix naming the composition and step. */
@@ -346,7 +352,7 @@ function assemble(p: PreparedRender, desired: FnState, fnConditions: FnResponse[
     }
     resources.push({ name, object: sortKeys(cd) as KubeObject, ready });
   }
-  checkObservedComposed(p, names);
+  if (!p.observedMayBeGone) checkObservedComposed(p, names);
 
   const xr = jsonCopy(desired.composite?.resource ?? {}) as Record<string, unknown>;
   xr.apiVersion = p.xr.apiVersion;

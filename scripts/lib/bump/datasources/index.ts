@@ -1,6 +1,6 @@
 /** Picks the datasource for a chart reference and returns its versions, sources overridden. */
 import type { ChartRef } from "../kclfile.js";
-import { HttpClient, type HttpOptions } from "../http.js";
+import { HttpClient, refuseUserinfo, type HttpOptions } from "../http.js";
 import { applyOverrides, type SourceOverride } from "../overrides.js";
 import { collectVersions, type VersionSet } from "../versioning.js";
 import { listHelmVersions, indexUrl } from "./helm-index.js";
@@ -18,6 +18,8 @@ export interface ResolvedChart {
   requests: number;
   /** tags/list pages read (OCI). */
   pages?: number;
+  /** Tags set aside because they are not valid OCI tags (longer than 128 characters, …). */
+  invalidTags?: number;
   ms: number;
 }
 
@@ -31,11 +33,16 @@ export interface ResolveContext {
 export async function resolveChart(ref: ChartRef, ctx: ResolveContext): Promise<ResolvedChart> {
   const started = performance.now();
   const { source, override } = applyOverrides(ref.source, ctx.overrides);
+  try {
+    refuseUserinfo(new URL(source.replace(/^oci:/, "https:")), source);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err; // not a URL: the datasource reports it
+  }
   const http = new HttpClient(ctx.http);
   const base = { ref, source, ...(override ? { override } : {}) };
   if (source.startsWith("oci://")) {
     const listing = await listOciTags(`${source.replace(/\/+$/, "")}`, { http, env: ctx.env, ...(ctx.pageSize ? { pageSize: ctx.pageSize } : {}) });
-    return { ...base, location: source, set: collectVersions(listing.tags, { oci: true }), requests: http.requests, pages: listing.pages, ms: performance.now() - started };
+    return { ...base, location: source, set: collectVersions(listing.tags, { oci: true }), requests: http.requests, pages: listing.pages, ...(listing.invalid ? { invalidTags: listing.invalid } : {}), ms: performance.now() - started };
   }
   const listing = await listHelmVersions(source, ref.chart, { http, env: ctx.env });
   return { ...base, location: indexUrl(source), set: collectVersions(listing.versions, { oci: false }), requests: http.requests, ms: performance.now() - started };

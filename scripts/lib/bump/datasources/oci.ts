@@ -20,6 +20,8 @@ export interface OciRepository {
 export interface TagListing {
   tags: string[];
   pages: number;
+  /** Tags the registry listed that are not valid OCI tags (set aside, never read as versions). */
+  invalid: number;
 }
 
 export interface OciOptions {
@@ -27,9 +29,14 @@ export interface OciOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** `n` asked for on each page; the registry may send fewer. */
   pageSize?: number;
+  /** Pages read at most (default MAX_PAGES). */
+  maxPages?: number;
 }
 
-const MAX_PAGES = 10_000;
+export const MAX_PAGES = 10_000;
+
+/** A tag as the OCI distribution spec allows it, at most 128 characters (distribution/reference: `[\w][\w.-]{0,127}`). */
+export const OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 export function parseOciSource(source: string): OciRepository {
   const m = /^oci:\/\/([^/\s]+)\/([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)\/?$/.exec(source);
@@ -78,11 +85,11 @@ export function nextPage(link: string | null, current: string): string | undefin
   return undefined;
 }
 
-function errorDetail(res: HttpResponse): string {
+export function errorDetail(res: HttpResponse): string {
   try {
     const data = JSON.parse(res.body) as { errors?: { code?: unknown; message?: unknown }[] };
     const e = data.errors?.[0];
-    if (e && typeof e.code === "string") return `${e.code}${typeof e.message === "string" ? `: ${e.message}` : ""}`;
+    if (e && typeof e.code === "string") return oneLine(`${e.code}${typeof e.message === "string" ? `: ${e.message}` : ""}`);
   } catch {
     /* not JSON */
   }
@@ -105,8 +112,17 @@ export async function listOciTags(source: string, options: OciOptions): Promise<
   const seen = new Set<string>();
   const tags: string[] = [];
   let pages = 0;
+  let invalid = 0;
+  const maxPages = options.maxPages ?? MAX_PAGES;
   while (url) {
-    if (seen.has(url) || pages >= MAX_PAGES) throw http.fail(`${what}: the registry's tags/list pages loop (page ${pages + 1} points back to ${new URL(url).pathname}${new URL(url).search}); cannot list its tags`, url);
+    if (seen.has(url)) throw http.fail(`${what}: the registry's tags/list pages loop (page ${pages + 1} points back to ${new URL(url).pathname}${new URL(url).search}); cannot list its tags`, url);
+    if (pages >= maxPages) {
+      throw http.fail(
+        `${what}: stopped after ${maxPages} tags/list pages (${tags.length} tags read), and the registry still announces a next page; ` +
+          `bump reads at most ${maxPages} pages. If the repository really has that many tags, use a mirror with fewer (CHART_SOURCE_OVERRIDES).`,
+        url,
+      );
+    }
     seen.add(url);
     let res = await http.get(url, authorization ? { authorization } : {});
     if (res.status === 401) {
@@ -124,12 +140,16 @@ export async function listOciTags(source: string, options: OciOptions): Promise<
     if (res.status === 403) throw http.fail(`${what}: access denied (HTTP 403: ${errorDetail(res)}).${creds ? ` Check the credentials in ${creds.variable}.` : ""}`, url);
     if (res.status !== 200) throw http.fail(`${what}: unexpected HTTP ${res.status} from tags/list (${errorDetail(res)})`, url);
     pages++;
-    tags.push(...parseTagList(res, what, http));
+    // One by one: a spread of a huge page would overflow the call stack.
+    for (const tag of parseTagList(res, what, http)) {
+      if (OCI_TAG.test(tag)) tags.push(tag);
+      else invalid++;
+    }
     const next = nextPage(res.headers.get("link"), url);
     if (next && new URL(next).origin !== new URL(url).origin) throw http.fail(`${what}: the next tags/list page points to another server (${new URL(next).origin}); refusing to follow it`, url);
     url = next;
   }
-  return { tags, pages };
+  return { tags, pages, invalid };
 }
 
 function parseTagList(res: HttpResponse, what: string, http: HttpClient): string[] {
@@ -146,7 +166,8 @@ function parseTagList(res: HttpResponse, what: string, http: HttpClient): string
   return tags as string[];
 }
 
-async function authorize(res: HttpResponse, repo: OciRepository, creds: Credentials | undefined, options: OciOptions, what: string): Promise<string> {
+/** Answers a 401 challenge: a Bearer token from the realm (anonymous or with credentials), or Basic credentials. */
+export async function authorize(res: HttpResponse, repo: OciRepository, creds: Credentials | undefined, options: OciOptions, what: string): Promise<string> {
   const { http } = options;
   const header = res.headers.get("www-authenticate");
   const challenge = header ? parseChallenge(header) : undefined;
@@ -164,6 +185,15 @@ async function authorize(res: HttpResponse, repo: OciRepository, creds: Credenti
     tokenUrl = new URL(realm);
   } catch {
     throw http.fail(`${what}: the token realm ${JSON.stringify(realm)} is not a URL`, res.url);
+  }
+  // Docker's token flow: the realm may be on another origin (auth.docker.io for docker.io) and
+  // gets the registry's Basic credentials, but never over plain HTTP away from loopback.
+  if (creds && tokenUrl.protocol !== "https:" && !(tokenUrl.protocol === "http:" && isLoopbackHost(tokenUrl.hostname))) {
+    throw http.fail(
+      `${what}: the registry sends clients to the token service ${tokenUrl.protocol}//${tokenUrl.host}${tokenUrl.pathname}; refusing to send the credentials in ${creds.variable} there: ` +
+        `they travel only over https:// (plain http:// only to 127.0.0.1 and localhost)`,
+      res.url,
+    );
   }
   if (challenge.params.service) tokenUrl.searchParams.set("service", challenge.params.service);
   tokenUrl.searchParams.set("scope", challenge.params.scope ?? `repository:${repo.repository}:pull`);
