@@ -41,10 +41,10 @@ describe("npm run cluster", () => {
     let out = "";
     parent.stdout.on("data", (d) => (out += d));
     parent.stderr.on("data", (d) => (out += d));
-    const state = await until("the control plane to be ready", 120_000, () => {
+    const state = await until("the control plane to be ready and `up` to print how to use it", 120_000, () => {
       if (parent.exitCode !== null) throw new Error(`cluster up ended early: ${out}`);
       const s = readState(dir);
-      return s?.phase === "ready" ? s : undefined;
+      return s?.phase === "ready" && out.includes("export KUBECONFIG=") ? s : undefined;
     });
     expect(state.processes.map((p) => p.name).sort()).toEqual(["crossplane", "etcd", "kube-apiserver"]);
     expect(alive(state)).toHaveLength(3);
