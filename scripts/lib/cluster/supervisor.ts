@@ -287,7 +287,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       await registerFunction(kube, FUNCTION_AUTO_READY, `127.0.0.1:${autoReadyPort}`);
 
       step("the package: XRD, Compositions and the providers' CRDs");
-      const report: InstallReport = await installPackage(kube, { cacheDir: join(dir, "..", "crds"), log, waitFor: (what, ms, check) => waitFor(what, ms, check) });
+      const report: InstallReport = await installPackage(kube, { log, waitFor: (what, ms, check) => waitFor(what, ms, check) });
       writeFileSync(join(dir, "install.json"), JSON.stringify(report, null, 2) + "\n");
 
       step("the provider simulator");
