@@ -1,5 +1,6 @@
 import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError, UserError } from "./lib/errors.js";
+import { committedVersions, ensureValidator } from "./lib/envoy-gateway/validator.js";
 import { ensureGoTool, ensureKcl, loadPins, systemProblems, type GoToolName } from "./lib/tools.js";
 
 const USAGE = `usage: npm run tools [-- NAME…] [--list]
@@ -32,7 +33,10 @@ await main(async () => {
   }
   for (const name of names) {
     if (!(name in pins) || name.startsWith("$")) throw new UsageError(`unknown tool ${name}; known: ${Object.keys(pins).filter((n) => !n.startsWith("$")).join(", ")}`);
-    if (name === "kcl") {
+    if (name === "eg-validate") {
+      // One build per Envoy Gateway version with committed module files (tools/eg-validate/versions/).
+      for (const version of committedVersions()) process.stdout.write(`${name} ${version}: ${await ensureValidator(version, (l) => process.stderr.write(l + "\n"))}\n`);
+    } else if (name === "kcl") {
       const rt = await ensureKcl();
       process.stdout.write(`kcl: ${rt.kind === "cli" ? `CLI ${rt.version} at ${rt.bin}` : `kcl-lib ${rt.version} in ${rt.libDir}`}\n`);
     } else {

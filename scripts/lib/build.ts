@@ -9,6 +9,7 @@ import { readIfExists, writeFilesTogether } from "./fsutil.js";
 import { KclError, type KclEngine } from "./kcl/engine.js";
 import { ROOT } from "./paths.js";
 import { catalogueReadme, readCatalogue } from "./catalogue.js";
+import { stepOrigin } from "./render/step-origin.js";
 
 /** Each package file and the KCL source that produces it. */
 export const PACKAGE_SOURCES: readonly { out: string; source: string }[] = [
@@ -37,11 +38,34 @@ export async function runItems(engine: KclEngine, source: string, root: string):
   return { items: items as Record<string, unknown>[], yaml: out.yaml };
 }
 
+/**
+ * Compiles the inline KCL source of every function-kcl step (input kind KCLRun) without
+ * evaluating it (there is no XR at build time): a syntax error, an undefined name or a type
+ * error fails the build at the source's own file and line (kcl/<file>.k when the step embeds a
+ * file of kcl/), instead of reaching the package and failing only at render time.
+ */
+export async function compileStepSources(engine: KclEngine, compositions: readonly Record<string, unknown>[], root: string): Promise<void> {
+  const sources = new Map<string, string>();
+  for (const c of compositions) {
+    if (c.kind !== "Composition") continue;
+    const pipeline = (c.spec as { pipeline?: unknown } | undefined)?.pipeline;
+    for (const step of Array.isArray(pipeline) ? pipeline : []) {
+      const input = (step as { input?: { kind?: unknown; spec?: { source?: unknown } } }).input;
+      const source = input?.spec?.source;
+      if (input?.kind !== "KCLRun" || typeof source !== "string" || sources.has(source)) continue;
+      const name = (c.metadata as { name?: unknown } | undefined)?.name;
+      sources.set(source, stepOrigin(join(root, "package"), source) ?? `composition ${String(name)} step ${String((step as { step?: unknown }).step)}`);
+    }
+  }
+  await Promise.all([...sources].map(([code, filename]) => engine.run({ sources: [{ filename, code }], workDir: root, compileOnly: true })));
+}
+
 /** Generates every package file: path relative to root -> content. */
 export async function generatePackage(engine: KclEngine, root: string = ROOT): Promise<Map<string, string>> {
   const results = await Promise.all([
     ...PACKAGE_SOURCES.map(async ({ out, source }) => {
-      const { yaml } = await runItems(engine, source, root);
+      const { items, yaml } = await runItems(engine, source, root);
+      if (out === "package/compositions.yaml") await compileStepSources(engine, items, root);
       return [out, `# Generated from ${source} by \`npm run build\`. Do not edit.\n${yaml.replace(/\n*$/, "\n")}`] as const;
     }),
     readCatalogue(engine, root).then((c) => [PACKAGE_README, catalogueReadme(c)] as const),

@@ -1,6 +1,6 @@
 /** Shared plumbing for entry files: argument parsing and turning errors into exit codes. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError, UserError } from "./errors.js";
+import { environmentError, UsageError, UserError } from "./errors.js";
 import { KclError } from "./kcl/engine.js";
 
 export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"]>>(usage: string, options: T, allowPositionals = false) {
@@ -11,20 +11,30 @@ export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"
   }
 }
 
-/** Runs an entry's main function: exit code 0, 1 for errors a person can act on, 2 for usage. */
+/** How an error that ends a command is reported: its message, exit code and whether it is a bug. */
+export interface ErrorReport {
+  message: string;
+  exitCode: number;
+  /** true for a bug (the message then carries the stack). */
+  internal: boolean;
+}
+
+/** Classifies an error that ends a command, the same way for the terminal and for --json. */
+export function errorReport(caught: unknown): ErrorReport {
+  // An environment error (permissions, disk full, a file in the way) is the user's to fix, not a bug.
+  const err = environmentError(caught) ?? caught;
+  if (err instanceof UserError) return { message: err.message, exitCode: err.exitCode, internal: false };
+  if (err instanceof KclError) return { message: err.message, exitCode: 1, internal: false };
+  return { message: (err as Error)?.stack ?? String(err), exitCode: 70, internal: true };
+}
+
+/** Runs an entry's main function: exit code 0, 1 for errors a person can act on, 2 for usage, 70 for bugs. */
 export async function main(fn: () => Promise<number | void>): Promise<void> {
   try {
     process.exitCode = (await fn()) ?? 0;
-  } catch (err) {
-    if (err instanceof UserError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-    } else if (err instanceof KclError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`internal error (a bug, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
-      process.exitCode = 70;
-    }
+  } catch (caught) {
+    const r = errorReport(caught);
+    process.stderr.write(r.internal ? `internal error (a bug, please report it): ${r.message}\n` : `error: ${r.message}\n`);
+    process.exitCode = r.exitCode;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { execa } from "execa";
 import semver from "semver";
 import { UserError } from "./errors.js";
@@ -40,6 +40,8 @@ export interface GoLocalPin {
   package: string;
   versionArgs: string[];
   ldflags?: string;
+  /** Build tags (go build -tags). */
+  tags?: string[];
 }
 
 export type GoToolPin = GoModulePin | GoLocalPin;
@@ -52,7 +54,7 @@ export interface PypiToolPin {
   cliVersions: string;
 }
 
-export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen" | "etcd" | "kube-apiserver" | "kubectl" | "crossplane-core";
+export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen" | "eg-validate" | "etcd" | "kube-apiserver" | "kubectl" | "crossplane-core";
 export type GoToolName = Exclude<ToolName, "kcl">;
 
 export interface Pins {
@@ -68,6 +70,8 @@ export interface Pins {
   "kube-apiserver": GoToolPin;
   kubectl: GoToolPin;
   "crossplane-core": GoToolPin;
+  /** Built once per Envoy Gateway version (scripts/lib/envoy-gateway/validator.ts), not by ensureGoTool. */
+  "eg-validate": GoLocalPin;
 }
 
 export type Log = (line: string) => void;
@@ -155,9 +159,10 @@ export interface InstallOptions {
 
 /** What a built binary was built from: its stamp must equal this for the binary to be reused. */
 function buildIdentity(pin: GoToolPin): string {
-  const flags = pin.ldflags ? ` ldflags=${pin.ldflags}` : "";
+  let flags = pin.ldflags ? ` ldflags=${pin.ldflags}` : "";
   if (pin.source === "go") return `${pin.module}@${pin.version} ${pin.package}${flags}`;
-  const dir = join(ROOT, pin.dir);
+  if (pin.tags?.length) flags += ` tags=${pin.tags.join(",")}`;
+  const dir = resolve(ROOT, pin.dir);
   const hash = createHash("sha256");
   const walk = (rel: string) => {
     for (const entry of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -171,25 +176,35 @@ function buildIdentity(pin: GoToolPin): string {
   } catch (err) {
     throw new UserError(`tools.json: the Go module folder ${pin.dir} cannot be read (${(err as Error).message}); restore it from git.`);
   }
-  return `${pin.dir}#${hash.digest("hex").slice(0, 16)} ${pin.package}${flags}`;
+  // Relative to the repository, so that copies of it share the build.
+  return `${displayPath(dir)}#${hash.digest("hex").slice(0, 16)} ${pin.package}${flags}`;
 }
 
 /** Path of a pinned Go tool, installing it with the Go toolchain when needed. */
-export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { toolsDir = TOOLS_DIR }: InstallOptions = {}): Promise<string> {
-  const pin = loadPins()[name];
+export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, options: InstallOptions = {}): Promise<string> {
+  return ensureGoBuild(name, name, loadPins()[name], log, options);
+}
+
+/**
+ * Builds one Go program under its own binary name: a pinned tool, or one variant of a go-local
+ * tool (`dir` absolute or relative to the repository, e.g. a module generated per upstream version).
+ * `name` selects the <NAME>_BIN override and names the lock.
+ */
+export async function ensureGoBuild(name: ToolName, binName: string, pin: GoToolPin, log: Log = stderrLog, { toolsDir = TOOLS_DIR }: InstallOptions = {}): Promise<string> {
   const envName = overrideVariable(name);
-  const override = process.env[envName];
+  // An override stands for the tool itself, never for one of its per-version variants.
+  const override = binName === name ? process.env[envName] : undefined;
   if (override) {
     const check = await works(override, pin.versionArgs);
     if (check.ok) return override;
     log(`warning: ${envName}=${override} does not run (${check.output.split("\n")[0]}); using the pinned ${name} ${pin.version} instead`);
   }
-  const bin = join(toolsDir, "bin", name);
+  const bin = join(toolsDir, "bin", binName);
   const stamp = bin + ".pin";
   const want = buildIdentity(pin);
   const current = () => existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8").trim() === want;
   if (current()) return bin;
-  return withLock(toolsDir, name, log, async () => {
+  return withLock(toolsDir, binName, log, async () => {
     if (current()) return bin;
     if (!(await works("go", ["version"])).ok) {
       throw new UserError(
@@ -213,11 +228,12 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, { too
       }
       dir = unpacked;
     } else {
-      dir = join(ROOT, pin.dir);
+      dir = resolve(ROOT, pin.dir);
     }
     mkdirSync(join(toolsDir, "bin"), { recursive: true });
     const tmp = `${bin}.${process.pid}.tmp`;
-    const args = ["build", "-o", tmp, ...(pin.ldflags ? ["-ldflags", pin.ldflags] : []), pin.package];
+    const tags = pin.source === "go-local" && pin.tags?.length ? ["-tags", pin.tags.join(",")] : [];
+    const args = ["build", "-o", tmp, ...tags, ...(pin.ldflags ? ["-ldflags", pin.ldflags] : []), pin.package];
     const built = await runWithProgress(name, "go", args, { cwd: dir, env }, log);
     if (built.exitCode !== 0) {
       rmSync(tmp, { force: true });

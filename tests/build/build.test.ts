@@ -80,6 +80,50 @@ describe("npm run build", () => {
     }
   });
 
+  it("compiles every embedded step source and fails at its own file and line (kcl/aws.k), writing nothing", async () => {
+    const original = repo.read("kcl/aws.k");
+    const lines = original.split("\n");
+    const at = lines.findIndex((l) => l.includes('policy = "AmazonEKS_CNI_Policy"'));
+    expect(at).toBeGreaterThan(0);
+    const before = snapshot(join(repo.root, "package"));
+    const probes = [
+      { text: 'policy = undefinedPolicy', token: "undefinedPolicy", error: /CompileError: name 'undefinedPolicy' is not defined/ },
+      { text: 'policy = "x" +', token: "}", error: /InvalidSyntax/ },
+    ];
+    try {
+      for (const probe of probes) {
+        const line = lines[at]!.replace('policy = "AmazonEKS_CNI_Policy"', probe.text);
+        repo.write("kcl/aws.k", [...lines.slice(0, at), line, ...lines.slice(at + 1)].join("\n"));
+        const r = await repo.run("build");
+        expect(r.exitCode, String(r.all)).toBe(1);
+        const column = line.indexOf(probe.token) + 1;
+        expect(r.stderr).toMatch(new RegExp(`^error: kcl/aws\\.k:${at + 1}:${column}: `, "m"));
+        expect(r.stderr).toMatch(probe.error);
+        expect(snapshot(join(repo.root, "package"))).toEqual(before);
+      }
+    } finally {
+      repo.write("kcl/aws.k", original);
+    }
+  });
+
+  it("a step that compiles but fails at render is reported at kcl/<file>.k too", async () => {
+    const original = repo.read("kcl/aws.k");
+    const lines = original.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("_iamResources = "));
+    expect(at).toBeGreaterThan(0);
+    const broken = [...lines.slice(0, at), "_boom = [1, 2][7]", ...lines.slice(at)].join("\n");
+    repo.write("kcl/aws.k", broken);
+    try {
+      expect((await repo.run("build")).exitCode).toBe(0);
+      const r = await repo.run("render", ["tests/cases/aws.yaml"]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^error: tests/cases/aws\\.yaml: .*package/compositions\\.yaml:\\d+:\\d+ \\(line ${at + 1} of the step's KCL source, kcl/aws\\.k:${at + 1}:\\d+\\): `, "m"));
+    } finally {
+      repo.write("kcl/aws.k", original);
+      expect((await repo.run("build")).exitCode).toBe(0);
+    }
+  });
+
   it("regenerates a changed package and is idempotent", async () => {
     const original = repo.read("package/definition.yaml");
     repo.write("package/definition.yaml", "stale\n");

@@ -247,7 +247,7 @@ describe("bad input leaves everything as it was", () => {
     writeFileSync(join(root, "package", "README.md"), "readme\n");
     const before = tree(root);
     const err = await failure(bump(root, [{ name: "keda", range: "^2.19" }]));
-    expect(err.message).toContain("step `verify` failed (node scripts/run.mjs verify, exit code 1)");
+    expect(err.message).toContain("step `verify` failed (node scripts/run.mjs verify --strict, exit code 1)");
     expect(err.message).toContain("  | verify: rule chart-compat failed: gateway-helm is too old");
     expect(err.message).toContain("restored kcl/apps.k, package/ and tests/golden/ to what they were");
     expect(tree(root)).toEqual(before);

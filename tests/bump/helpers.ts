@@ -89,7 +89,7 @@ export function makeRoot(options: RootOptions = {}): string {
 /** A full copy of the repository's pipeline (scripts, kcl, package, tests, data), sharing node_modules and .tools. */
 export function makeFullRoot(): string {
   const root = tempDir("bump-full-");
-  for (const p of ["scripts", "kcl", "package", "tests", "data", "tools.json", "package.json", "tsconfig.json", "tsconfig.build.json"]) {
+  for (const p of ["scripts", "kcl", "package", "tests", "data", "tools", "tools.json", "package.json", "tsconfig.json", "tsconfig.build.json"]) {
     if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(root, p), { recursive: true, filter: (src) => !src.endsWith(".tmp") });
   }
   symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));

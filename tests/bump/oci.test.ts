@@ -1,5 +1,5 @@
 /**
- * The OCI datasource against a real registry (Debian's docker-registry with token auth) on
+ * The OCI datasource against a real registry (the CNCF distribution registry, pinned in tools.json, with token auth) on
  * 127.0.0.1, charts pushed with the real helm, and a paging front for Docker Hub's pagination.
  */
 import { readdirSync } from "node:fs";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { execa, type Result } from "execa";
 import { ROOT } from "../../scripts/lib/paths.js";
 
-const COPIED = ["kcl", "package", "scripts", "data", "examples", "tests/cases", "tests/golden", "package.json", "tools.json", "tsconfig.json", "tsconfig.build.json", "renovate.json"];
+const COPIED = ["kcl", "package", "scripts", "data", "tools", "examples", "tests/cases", "tests/golden", "package.json", "tools.json", "tsconfig.json", "tsconfig.build.json", "renovate.json"];
 const LINKED = ["node_modules", ".tools"];
 
 export interface RepoCopy {

@@ -63,6 +63,17 @@ describe("npm run render", () => {
     expect(err).toContain("gadget-basic [size=s], gadget-other [size=m]");
   });
 
+  it("an XR of a type the package does not compose names the mismatch, not the selector", async () => {
+    const aws = readFileSync(join(ROOT, "tests", "cases", "aws.yaml"), "utf8");
+    const v1 = pkg.file("v1.yaml", aws.replace("apiVersion: devopstoolkit.ai/v2", "apiVersion: devopstoolkit.ai/v1"));
+    const v1err = expectCleanFailure(await run([v1]));
+    expect(v1err).toBe(`error: ${rel(v1)}: the XR has apiVersion "devopstoolkit.ai/v1", kind "Cluster", but the XRD clusters.devopstoolkit.ai serves Cluster as devopstoolkit.ai/v2 and the package composes Cluster only at devopstoolkit.ai/v2; set apiVersion: devopstoolkit.ai/v2`);
+    const kind = pkg.file("kind.yaml", aws.replace(/^kind: Cluster$/m, "kind: Clusters"));
+    const kindErr = expectCleanFailure(await run([kind]));
+    expect(kindErr).toBe(`error: ${rel(kind)}: the XR has apiVersion "devopstoolkit.ai/v2", kind "Clusters", but the package composes apiVersion: devopstoolkit.ai/v2, kind: Cluster; fix the XR's apiVersion and kind (apiVersion: devopstoolkit.ai/v2, kind: Cluster)`);
+    for (const e of [v1err, kindErr]) expect(e).not.toMatch(/compositionSelector/);
+  });
+
   it("an XR that names a missing composition (and --composition naming one)", async () => {
     const f = pkg.file("missing.yaml", [gadget("g1", { spec: { crossplane: { compositionRef: { name: "gadget-gone" } } } })]);
     expect(expectCleanFailure(await run([f, "--package", pkg.dir]))).toContain(`${rel(f)}: spec.crossplane.compositionRef names composition "gadget-gone", but the package has no composition of that name`);

@@ -118,4 +118,15 @@ describe("npm run check on a copy of the repository", () => {
     expect(r.messages.join("\n")).toContain(`FAIL ${displayPath(join(repo.root, casePath))}: the XR has no kind`);
     expect(repo.read(goldenPath)).toBe(before);
   });
+
+  it("counts a golden without a case in the summary it fails with", async () => {
+    dir = mkdtempSync(join(tmpdir(), "unused-"));
+    repo = copyRepo();
+    repo.write(join("tests", "golden", "orphan.yaml"), repo.read(join("tests", "golden", "aws.yaml")));
+    const r = await runCheck(engine, { root: repo.root });
+    expect(r.exitCode).toBe(1);
+    const summary = r.messages.at(-1)!;
+    expect(summary).toMatch(/^check failed: 0 of \d+ cases differ or fail, 1 golden file has no case\./);
+    expect(r.messages).toContain("STALE tests/golden/orphan.yaml: no case tests/cases/orphan.yaml renders it; delete it or run the update");
+  });
 });

@@ -61,7 +61,7 @@ describe("npm run check -- --summary on a copy of the repository", () => {
         `- added \`Usage\` \`${xr}-app-keda-dashboard-usage\``,
         `- ⚠️ removed \`Release\` \`${xr}-app-keda-add-ons-http\`: an upgrade deletes this live resource (see \`npm run upgrade-check\`)`,
         `- ⚠️ removed \`Usage\` \`${xr}-app-keda-add-ons-http-usage\`: an upgrade deletes this live resource (see \`npm run upgrade-check\`)`,
-        `- changed \`Release\` \`${xr}-app-keda\`: chart keda 2.19.0 → 2.19.1; \`values\` (removed), \`values.replicaCount\` (added)`,
+        `- changed \`Release\` \`${xr}-app-keda\`: chart keda 2.19.0 → 2.19.1; \`values.replicaCount\` (added)`,
       ]);
       expect(md).toContain(`<details><summary>diff of <code>${xr}-app-keda</code></summary>`);
     }

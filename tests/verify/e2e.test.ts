@@ -250,7 +250,7 @@ describe("npm run verify", () => {
     expect(r.exitCode).toBe(1);
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(envoyGatewayCases.length);
-    for (const l of lines) expect(l).toMatch(/^eg-config \S+ \S+: Envoy Gateway \S+ exits at start-up with: registered extension has no hooks specified \(.+\)$/);
+    for (const l of lines) expect(l).toMatch(/^eg-config \S+ \S+: Envoy Gateway \S+ exits at start-up with: registered extension has no hooks specified; caused by values\.config\.envoyGateway\.extensionManager\S* \(Envoy Gateway's own validation .+\)$/);
     expect(r.stderr).toMatch(new RegExp(`verify: \\d+ cases, \\d+ rules: ${envoyGatewayCases.length} errors, 0 warnings`));
     expect(mtimes(root)).toEqual(before);
   });
@@ -262,5 +262,31 @@ describe("npm run verify", () => {
     const missing = await run(["--cases", "no/such/dir"]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toMatch(/^error: no\/such\/dir: no such cases directory/m);
+  });
+
+  it("with --json prints a JSON object with the error when nothing could be verified", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "verify-empty-"));
+    const broken = mkdtempSync(join(tmpdir(), "verify-broken-"));
+    writeFileSync(join(broken, "crossplane.yaml"), "a: [\n");
+    try {
+      const probes: [string[], RegExp, number][] = [
+        [["--package", "/nonexistent"], /\/nonexistent: no such package directory/, 1],
+        [["--package", empty], /the package has no Composition/, 1],
+        [["--package", broken], /crossplane\.yaml:2:1: not valid YAML/, 1],
+        [["--cases", "/nonexistent"], /\/nonexistent: no such cases directory/, 1],
+        [["--frobnicate"], /Unknown option '--frobnicate'/, 2],
+      ];
+      for (const [args, message, exitCode] of probes) {
+        const r = await run([...args, "--json"]);
+        expect(r.exitCode, args.join(" ")).toBe(exitCode);
+        const out = JSON.parse(r.stdout) as { error: { message: string; exitCode: number; internal: boolean } };
+        expect(out.error.message).toMatch(message);
+        expect(out.error).toMatchObject({ exitCode, internal: false });
+        expect(r.stderr).toMatch(/^error: /);
+      }
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 });

@@ -23,7 +23,8 @@ export interface Step {
 export const STEPS: readonly Step[] = [
   { name: "build", entry: "build", args: [] },
   { name: "check --update", entry: "check", args: ["--update"] },
-  { name: "verify", entry: "verify", args: [] },
+  // --strict: a pin is accepted only after Envoy Gateway's own chart and validator of that version ran.
+  { name: "verify", entry: "verify", args: ["--strict"] },
 ];
 
 /** What a bump may touch; all of it is restored on failure. */

@@ -111,7 +111,12 @@ export async function runCheck(engine: KclEngine, options: CheckOptions = {}): P
   }
   const total = cases.length;
   const bad = golden.outcomes.filter((o) => o.status !== "match" && o.status !== "updated" && o.status !== "created").length;
-  if (failed && !options.update) messages.push(`check failed: ${bad} of ${total} cases differ or fail${drift.length ? ", package/ drifted" : ""}. Review the diff; accept it with \`npm run check -- --update\`.`);
+  if (failed && !options.update) {
+    const parts = [`${bad} of ${total} cases differ or fail`];
+    if (golden.stale.length) parts.push(`${golden.stale.length} golden file${golden.stale.length === 1 ? " has" : "s have"} no case`);
+    if (drift.length) parts.push("package/ drifted");
+    messages.push(`check failed: ${parts.join(", ")}. Review the diff; accept it with \`npm run check -- --update\`.`);
+  }
   else if (failed) messages.push(`update incomplete: ${bad} of ${total} cases failed to render; fix them and run again.`);
   else messages.push(`${options.update ? "updated" : "ok"}: package/ matches kcl/, ${total} cases match tests/golden/${cacheNote(cache)}`);
   return { exitCode: failed ? 1 : 0, patches, messages, cases, golden };

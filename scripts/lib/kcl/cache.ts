@@ -83,7 +83,7 @@ export function cachingEngine(engine: KclEngine, dir: string, options: CacheOpti
         return `${root}#${h}`;
       });
     } else if (!isPureProgram(r)) return undefined;
-    return createHash("sha256").update(JSON.stringify([version, kind, r.files ?? [], inputs, r.sources, r.options ?? {}, r.workDir ?? "", r.selector ?? ""])).digest("hex");
+    return createHash("sha256").update(JSON.stringify([version, kind, r.files ?? [], inputs, r.sources, r.options ?? {}, r.workDir ?? "", r.selector ?? "", r.compileOnly === true])).digest("hex");
   };
 
   function cached<T>(kind: string, valid: (v: unknown) => v is T, evaluate: (r: KclRunRequest) => Promise<T>) {

@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
 import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest, type KclYamlOutput } from "./engine.js";
 import { toWire } from "./wire.js";
+import { UserError } from "../errors.js";
 
 export class CliEngine implements KclEngine {
   readonly description: string;
@@ -24,6 +25,9 @@ export class CliEngine implements KclEngine {
 
   private async exec(request: KclRunRequest, format: "json" | "yaml"): Promise<string> {
     const wire = toWire(request);
+    if (wire.compileOnly) {
+      throw new UserError(`the kcl CLI (${this.bin}) cannot compile a KCL program without running it, which checking the composition steps' sources needs; unset KCL_BIN to use the pinned kcl-lib engine`);
+    }
     const tmp = mkdtempSync(join(tmpdir(), "kcl-run-"));
     try {
       const paths = wire.sources.map((s, i) => {

@@ -22,6 +22,8 @@ export interface KclRunRequest {
   workDir?: string;
   /** Path selector (`kcl run -S`): output only this top-level variable; a list becomes one document per item. */
   selector?: string;
+  /** Only compile (parse, resolve names, check types), evaluate nothing; resolves with no documents. */
+  compileOnly?: boolean;
 }
 
 /** Documents and the YAML text KCL itself printed for them. */

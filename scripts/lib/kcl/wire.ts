@@ -9,6 +9,7 @@ export interface WireRequest {
   workDir: string;
   selector?: string;
   yaml?: boolean;
+  compileOnly?: boolean;
 }
 
 /** Normalises a request: files are read here so every engine gets source text and names. */
@@ -22,7 +23,7 @@ export function toWire(request: KclRunRequest): WireRequest {
   if (sources.length === 0) throw new Error("KCL run request without files or sources");
   const options: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.options ?? {})) options[name] = JSON.stringify(value);
-  return { sources, options, workDir, ...(request.selector ? { selector: request.selector } : {}) };
+  return { sources, options, workDir, ...(request.selector ? { selector: request.selector } : {}), ...(request.compileOnly ? { compileOnly: true } : {}) };
 }
 
 /** A path KCL reports, shown relative to the working directory when it lies inside it. */

@@ -1,7 +1,8 @@
 """Long-lived KCL worker: keeps the native KCL library loaded and evaluates programs.
 
 Protocol: one JSON request per line on stdin, one JSON response per line on stdout.
-  request:  {"id": n, "sources": [{"filename", "code"}], "options": {name: json-text}, "workDir": dir}
+  request:  {"id": n, "sources": [{"filename", "code"}], "options": {name: json-text}, "workDir": dir,
+             "selector"?: name, "yaml"?: bool, "compileOnly"?: bool}
   response: {"id": n, "ok": true, "json": text} | {"id": n, "ok": false, "error": text}
 The worker exits when stdin closes.
 """
@@ -33,6 +34,7 @@ def run(req):
         k_code_list=codes,
         args=[api.Argument(name=k, value=v) for k, v in (req.get("options") or {}).items()],
         path_selector=[req["selector"]] if req.get("selector") else [],
+        compile_only=bool(req.get("compileOnly")),
     )
     result = service.exec_program(args)
     if result.err_message:

@@ -5,7 +5,9 @@ import { readObservedFile, readXrFile, type Renderer, localRenderer } from "./ca
 import { loadPackage } from "./package.js";
 import { displayPath } from "./paths.js";
 import type { KubeObject } from "./types.js";
-import { toYamlDocs } from "./yaml.js";
+import { isObject, toYamlDocs } from "./yaml.js";
+import { RenderError } from "./pipeline.js";
+import { checkXrs, formatXrViolations } from "../validate/xr.js";
 
 export type EngineName = "local" | "crossplane";
 
@@ -38,6 +40,11 @@ export async function withRenderer<T>(engine: EngineName, fn: (renderer: Rendere
 export async function renderFile(options: RenderFileOptions): Promise<string> {
   const pkg = loadPackage(options.packageDir);
   const xr = readXrFile(options.xrFile);
+  // The API server would refuse an XR its XRD forbids: so does render, before anything runs.
+  if (isObject(xr) && typeof xr.apiVersion === "string" && typeof xr.kind === "string") {
+    const [violations] = await checkXrs(pkg, [xr as KubeObject], { log: options.log });
+    if (violations!.length) throw new RenderError(displayPath(options.xrFile), formatXrViolations(xr as KubeObject, violations!));
+  }
   const observed = options.observedFile ? readObservedFile(options.observedFile) : undefined;
   const result = await withRenderer(
     options.engine ?? "local",

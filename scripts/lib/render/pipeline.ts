@@ -27,6 +27,7 @@ import { isAutoReadyFunction, runAutoReady } from "./function-auto-ready.js";
 import { FunctionFatal, isKclInput, runFunctionKcl } from "./function-kcl.js";
 import { fileOf, locateStepSource } from "./package.js";
 import { displayPath } from "./paths.js";
+import { stepOrigin } from "./step-origin.js";
 import { findXrd, selectComposition } from "./select.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "./types.js";
 import { isObject, jsonCopy, sortKeys } from "./yaml.js";
@@ -166,8 +167,11 @@ function kclDetail(p: PreparedRender, s: PipelineStep, err: KclError, sourceName
 /** "package/compositions.yaml:57:9 (line 3 of the step's KCL source): EvaluationError: …" */
 export function locatedKclMessage(p: PreparedRender, s: PipelineStep, line: number, column: number, message: string): string {
   const loc = locateStepSource(p.pkg, p.compositionName, s.step, line, column);
-  if (!loc) return `line ${line}:${column} of the step's KCL source: ${message}`;
-  return `${displayPath(join(p.pkg.dir, loc.file))}:${loc.line}:${loc.column} (line ${line} of the step's KCL source): ${message}`;
+  const source = (s.input?.spec as { source?: unknown } | undefined)?.source;
+  const origin = typeof source === "string" ? stepOrigin(p.pkg.dir, source) : undefined;
+  const at = origin ? `, ${displayPath(join(p.pkg.dir, "..", origin))}:${line}:${column}` : "";
+  if (!loc) return `line ${line}:${column} of the step's KCL source${at}: ${message}`;
+  return `${displayPath(join(p.pkg.dir, loc.file))}:${loc.line}:${loc.column} (line ${line} of the step's KCL source${at}): ${message}`;
 }
 
 export function kclSourceName(composition: string, step: string): string {

@@ -42,6 +42,35 @@ function describe(pkg: LoadedPackage): string {
   return pkg.compositions.map((c) => `${nameOf(c)}${c.metadata?.labels && Object.keys(c.metadata.labels).length ? ` [${labelsText(c.metadata.labels)}]` : ""}`).join(", ");
 }
 
+/** The versions an XRD serves. */
+function servedVersions(xrd: KubeObject): string[] {
+  const spec = isObject(xrd.spec) ? xrd.spec : {};
+  const versions = Array.isArray(spec.versions) ? spec.versions : [];
+  return versions.filter((v) => isObject(v) && v.served !== false && typeof v.name === "string").map((v) => String((v as { name: string }).name));
+}
+
+/**
+ * Refuses an XR whose apiVersion or kind nothing in the package composes, naming the mismatch
+ * (rather than reporting that no composition matches a selector).
+ */
+export function checkXrType(pkg: LoadedPackage, xr: KubeObject): void {
+  if (pkg.compositions.some((c) => compatible(c, xr))) return;
+  const typeText = `apiVersion ${JSON.stringify(xr.apiVersion)}, kind ${JSON.stringify(xr.kind)}`;
+  const xrd = findXrd(pkg, xr);
+  if (xrd) {
+    const group = groupOf(xr.apiVersion);
+    const served = servedVersions(xrd).map((v) => `${group}/${v}`);
+    throw new UserError(`the XR has ${typeText}, but the XRD ${nameOf(xrd)} serves ${xr.kind} as ${served.join(", ") || "no version"}${served.length ? ` and the package composes ${xr.kind} only at ${[...new Set(pkg.compositions.map((c) => String((c.spec as { compositeTypeRef?: { apiVersion?: unknown } } | undefined)?.compositeTypeRef?.apiVersion)))].join(", ")}` : ""}; set apiVersion: ${served[0] ?? "<group>/<version>"}`);
+  }
+  const types = new Map<string, string>();
+  for (const c of pkg.compositions) {
+    const ref = isObject(c.spec) && isObject(c.spec.compositeTypeRef) ? c.spec.compositeTypeRef : {};
+    types.set(`${String(ref.apiVersion)} ${String(ref.kind)}`, `apiVersion: ${String(ref.apiVersion)}, kind: ${String(ref.kind)}`);
+  }
+  const known = [...types.values()];
+  throw new UserError(`the XR has ${typeText}, but the package composes ${known.length ? known.join("; ") : "nothing"}; fix the XR's apiVersion and kind${known.length === 1 ? ` (${known[0]})` : ""}`);
+}
+
 export interface Selection {
   composition: KubeObject;
   /** How it was chosen, for messages: "compositionRef", "compositionSelector", "defaultCompositionRef", … */
@@ -61,6 +90,7 @@ export function selectComposition(pkg: LoadedPackage, xr: KubeObject, explicit?:
     return { composition: comp, reason: how };
   };
   if (explicit) return byName(explicit, "--composition");
+  checkXrType(pkg, xr);
 
   const xrd = findXrd(pkg, xr);
   const xrdSpec = xrd && isObject(xrd.spec) ? xrd.spec : {};

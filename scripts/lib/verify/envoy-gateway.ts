@@ -80,6 +80,7 @@ function managerStartupError(em: unknown): string | undefined {
 export function startupError(eg: Json, version: string | undefined): string | undefined {
   const plural = has(version, EXTENSION_MANAGERS_SINCE) && Array.isArray(eg.extensionManagers) ? eg.extensionManagers : [];
   if (present(eg.extensionManager) && plural.length > 0) return EG_ERRORS.mutuallyExclusive;
+  if (has(version, EXTENSION_MANAGERS_SINCE) && Array.isArray(eg.extensionManagers) && plural.length === 0) return EG_ERRORS.emptyManagers;
   if (plural.length > 0) {
     const names = new Set<string>();
     for (const [i, em] of plural.entries()) {
@@ -93,6 +94,50 @@ export function startupError(eg: Json, version: string | undefined): string | un
     return undefined;
   }
   return managerStartupError(eg.extensionManager);
+}
+
+type Shape = "map" | "list" | "string" | "integer" | "boolean" | "quantity";
+
+/** The JSON shape Envoy Gateway's decoder needs for each extension manager field the model knows. */
+const FIELD_SHAPES: readonly { path: readonly string[]; shape: Shape }[] = [
+  { path: ["hooks"], shape: "map" },
+  { path: ["hooks", "xdsTranslator"], shape: "map" },
+  { path: ["hooks", "xdsTranslator", "pre"], shape: "list" },
+  { path: ["hooks", "xdsTranslator", "post"], shape: "list" },
+  { path: ["hooks", "xdsTranslator", "translation"], shape: "map" },
+  { path: ["service"], shape: "map" },
+  { path: ["service", "fqdn"], shape: "map" },
+  { path: ["service", "fqdn", "hostname"], shape: "string" },
+  { path: ["service", "fqdn", "port"], shape: "integer" },
+  { path: ["service", "ip"], shape: "map" },
+  { path: ["service", "unix"], shape: "map" },
+  { path: ["service", "host"], shape: "string" },
+  { path: ["service", "tls"], shape: "map" },
+  { path: ["service", "tls", "certificateRef"], shape: "map" },
+  { path: ["backendResources"], shape: "list" },
+  { path: ["maxMessageSize"], shape: "quantity" },
+  { path: ["failOpen"], shape: "boolean" },
+];
+
+/** Kubernetes' resource.Quantity text form (what Envoy Gateway's decoder accepts for maxMessageSize). */
+const QUANTITY = /^[+-]?[0-9.]+([eEinumkKMGTP]*[-+]?[0-9]*)$/;
+
+const fits = (v: unknown, shape: Shape) =>
+  shape === "map" ? isMap(v) : shape === "list" ? Array.isArray(v) : shape === "string" ? typeof v === "string" : shape === "integer" ? Number.isInteger(v) : shape === "boolean" ? typeof v === "boolean" : typeof v === "number" || (typeof v === "string" && QUANTITY.test(v));
+
+/**
+ * A value Envoy Gateway's config decoder cannot read (a field of the wrong type): Envoy Gateway
+ * then exits at start-up before any validation. The first one found, with its values path.
+ */
+export function decodeProblem(eg: Json, version: string | undefined): string | undefined {
+  for (const em of extensionManagers(eg, version)) {
+    if (!isMap(em.value)) return `${em.path} must be a map, got ${describeValue(em.value)}`;
+    for (const { path, shape } of FIELD_SHAPES) {
+      const v = at(em.value, ...path);
+      if (v !== undefined && v !== null && !fits(v, shape)) return `${em.path}.${path.join(".")} must be ${shape === "integer" ? "an integer" : `a ${shape}`}, got ${describeValue(v)}`;
+    }
+  }
+  return undefined;
 }
 
 export interface ConfigIssue {
@@ -111,9 +156,10 @@ const hooksFor = (version: string | undefined) => XDS_TRANSLATOR_HOOKS.filter((h
 
 /**
  * Problems Envoy Gateway does not stop for but that break the extension: hook names the pinned
- * version does not have, fields it silently drops, an fqdn that is not a valid DNS name or port.
+ * version does not have, fields it silently drops (unless `fieldsSince` is false: Envoy Gateway's
+ * own decoder reports those), an fqdn that is not a valid DNS name or port.
  */
-export function managerIssues(em: ExtensionManager, version: string | undefined, versionLabel: string): ConfigIssue[] {
+export function managerIssues(em: ExtensionManager, version: string | undefined, versionLabel: string, { fieldsSince = true }: { fieldsSince?: boolean } = {}): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isMap(em.value)) return [{ message: `${em.path} must be a map, got ${describeValue(em.value)}` }];
   const v = em.value;
@@ -140,7 +186,7 @@ export function managerIssues(em: ExtensionManager, version: string | undefined,
       }
     });
   }
-  for (const field of EXTENSION_MANAGER_FIELDS_SINCE) {
+  for (const field of fieldsSince ? EXTENSION_MANAGER_FIELDS_SINCE : []) {
     if (present(at(v, ...field.path)) && !has(version, field.since)) {
       issues.push({
         message: `${em.path}.${field.path.join(".")} is ignored by Envoy Gateway ${versionLabel}: the field exists since ${field.since}`,

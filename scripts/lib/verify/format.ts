@@ -27,3 +27,11 @@ export function formatSummary(s: Summary): string {
 export function formatJson(report: { packageDir: string; casesDir: string; cases: readonly string[]; summary: Summary; findings: readonly Finding[] }): string {
   return JSON.stringify(report, null, 2) + "\n";
 }
+
+/**
+ * A fatal error (nothing was verified: no package, no cases, a bad command line) as JSON, so a
+ * tool reading stdout always gets an object: `{ "error": { message, exitCode, internal } }`.
+ */
+export function formatJsonError(error: { message: string; exitCode: number; internal: boolean }): string {
+  return JSON.stringify({ error }, null, 2) + "\n";
+}

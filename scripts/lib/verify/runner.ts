@@ -8,12 +8,17 @@ import type { KubeObject, LoadedPackage, RenderedCase } from "../render/types.js
 import { isMap } from "./resources.js";
 import { RULES } from "./rules/index.js";
 import type { Finding, Rule, VerifyContext } from "./types.js";
+import type { EnvoyGatewayJudgments } from "./eg-judgments.js";
+import type { ServicesResult } from "../ai-gateway/chart.js";
 
 export interface ContextInput {
   pkg: LoadedPackage;
   cases: readonly RenderedCase[];
   casesDir: string;
   compatibility: readonly CompatibilityRow[];
+  envoyGateway?: EnvoyGatewayJudgments;
+  aiGatewayServices?: ReadonlyMap<string, ServicesResult>;
+  strict?: boolean;
 }
 
 export function createContext(input: ContextInput): VerifyContext {

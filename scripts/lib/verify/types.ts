@@ -4,6 +4,8 @@
  */
 import type { CompatibilityRow } from "../compat.js";
 import type { KubeObject, LoadedPackage, RenderedCase } from "../render/types.js";
+import type { EnvoyGatewayJudgments } from "./eg-judgments.js";
+import type { ServicesResult } from "../ai-gateway/chart.js";
 
 export type Severity = "error" | "warning";
 
@@ -33,6 +35,15 @@ export interface VerifyContext {
   casesDir: string;
   /** The AI Gateway <-> Envoy Gateway compatibility table (scripts/lib/compat.ts). */
   compatibility: readonly CompatibilityRow[];
+  /**
+   * Envoy Gateway's own verdict on each gateway-helm Release (real chart, real validator), when
+   * verify gathered it; rules fall back to their models without it.
+   */
+  envoyGateway?: EnvoyGatewayJudgments;
+  /** The Services each ai-gateway-helm Release's chart really creates (key `${case}\0${resource}`), when verify could template it. */
+  aiGatewayServices?: ReadonlyMap<string, ServicesResult>;
+  /** A check that could not run is an error, not a warning (verify --strict). */
+  strict?: boolean;
   /** Reads a package file (path relative to pkg.dir); verify never writes. */
   readPackageFile(file: string): string | undefined;
   /** Where line `line` of a composition step's embedded source is in the package (file relative to pkg.dir). */

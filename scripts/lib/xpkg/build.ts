@@ -3,10 +3,10 @@
  * The file appears in dist/ only complete and checked: crank writes a temp file beside it,
  * the temp file is opened and compared with package/ (and examples/), then renamed.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { execa } from "execa";
-import { UserError } from "../errors.js";
+import { environmentError, UserError } from "../errors.js";
 import { readXpkg, packageStream, examplesStream, XpkgFormatError } from "./archive.js";
 import { compareExamplesStream, comparePackageStream, readPackageSources } from "./contents.js";
 import type { ResolvedVersion } from "./version.js";
@@ -57,9 +57,20 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
   }
   const withExamples = existsSync(examplesDir) && statSync(examplesDir).isDirectory();
 
-  mkdirSync(distDir, { recursive: true });
+  if (existsSync(distDir) && !statSync(distDir).isDirectory()) {
+    throw new UserError(`${show(distDir)} exists and is not a directory: the package is written to ${show(distDir)}/<name>-<version>.xpkg; move or remove the file ${show(distDir)}.`);
+  }
   const file = join(distDir, `${name}-${options.version.version}.xpkg`);
   const tmp = join(distDir, `.${name}-${options.version.version}.xpkg.${process.pid}.tmp`);
+  // Whether dist/ takes the file is checked before crank runs, so that a failure there is not
+  // mistaken for a problem of the package.
+  try {
+    mkdirSync(distDir, { recursive: true });
+    writeFileSync(tmp, "");
+  } catch (err) {
+    const e = environmentError(err, `cannot write the package file to ${show(distDir)}/`);
+    throw e ?? err;
+  }
   try {
     const args = ["xpkg", "build", "--package-root", packageDir, "--package-file", tmp];
     // crank reads ./examples of the working directory unless told otherwise; name it explicitly,

@@ -15,6 +15,7 @@ export interface ResolvedVersion {
   source: string;
 }
 
+const MAX_TAG = 128;
 const TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 
 /** Checks a version given by a person: X.Y.Z or vX.Y.Z, optionally with a prerelease. */
@@ -25,6 +26,8 @@ export function parseVersion(input: string, source: string): ResolvedVersion {
     const why = text.includes("+") ? " (build metadata after '+' cannot be part of an OCI tag)" : "";
     throw new UsageError(`${source}: ${JSON.stringify(input)} is not a semantic version${why}; expected X.Y.Z or vX.Y.Z, e.g. 1.2.0 or 1.2.0-rc.1`);
   }
+  // The distribution spec allows 128 characters in a tag, and the version is part of a file name.
+  if (tag.length > MAX_TAG) throw new UserError(`${source}: the version is ${tag.length} characters long as a tag (${tag.slice(0, 20)}…); an OCI tag holds at most ${MAX_TAG}, use a shorter prerelease`);
   return { version: tag.slice(1), tag, source };
 }
 

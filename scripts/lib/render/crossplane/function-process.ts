@@ -1,13 +1,16 @@
 /**
  * A composition function binary run as a local gRPC server: `<bin> --insecure --address
- * 127.0.0.1:<free port>`, ready once the port accepts connections.
+ * 127.0.0.1:<free port>`, ready once the port accepts connections. It runs supervised: it
+ * stops when this process ends, however it ends (SIGKILL included).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer, connect } from "node:net";
 import { UserError } from "../../errors.js";
+import { killSupervisedNow, spawnSupervised, stopSupervised } from "../../supervise.js";
 
 export interface FunctionProcess {
   readonly target: string;
+  /** The watchdog's process id (the server runs as its child, in a process group of its own). */
   readonly pid: number | undefined;
   /** Stops the server (SIGTERM, then SIGKILL after 3 s). */
   stop(): Promise<void>;
@@ -40,7 +43,7 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 async function startOnce(bin: string, name: string, port: number, timeoutMs: number): Promise<FunctionProcess> {
-  const child: ChildProcess = spawn(bin, ["--insecure", "--address", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawnSupervised(bin, ["--insecure", "--address", `127.0.0.1:${port}`], { stdout: "ignore", graceMs: 3000 });
   let stderr = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (d: string) => (stderr = (stderr + d).slice(-4000)));
@@ -57,10 +60,8 @@ async function startOnce(bin: string, name: string, port: number, timeoutMs: num
   });
   const stop = async () => {
     if (exited === undefined) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await stopSupervised(child);
       await exit;
-      clearTimeout(timer);
     }
   };
   const started = Date.now();
@@ -78,7 +79,7 @@ async function startOnce(bin: string, name: string, port: number, timeoutMs: num
     pid: child.pid,
     stop,
     killNow: () => {
-      if (exited === undefined) child.kill("SIGKILL");
+      if (exited === undefined) killSupervisedNow(child);
     },
   };
 }

@@ -4,7 +4,7 @@
  * function-kcl, both listening insecurely on free loopback ports. Both servers live as long
  * as the renderer; close() stops them, and so does the process ending (also on Ctrl-C).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -15,6 +15,7 @@ import { checkObservedComposed, locatedKclMessage, prepareRender, RenderError, s
 import { startStandinFunctionKcl, STANDIN_SOURCE_NAME, type StandinServer } from "../standin-function-kcl.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "../types.js";
 import { isObject, parseYamlDocuments, sortKeys, toYamlDocs } from "../yaml.js";
+import { isProcessAlive } from "../../process.js";
 import { onProcessExit } from "./cleanup.js";
 import { startFunctionProcess, type FunctionProcess } from "./function-process.js";
 
@@ -97,10 +98,27 @@ function resultFromStream(p: PreparedRender, docs: unknown[]): RenderResult {
   return { xr, resources, composition: p.compositionName, stream: [xr, ...composed], observedXr: p.observedXr, results };
 }
 
+const TMP_PREFIX = "crossplane-render-";
+
+/** Removes temp folders of renderers whose process was killed before it could clean up (SIGKILL). */
+function removeStaleTempDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${TMP_PREFIX}(\\d+)-`).exec(name);
+    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
 export async function createCrossplaneRenderer(kcl: KclEngine, options: { log?: Log; timeoutSeconds?: number } = {}): Promise<CrossplaneRenderer> {
   const crank = await ensureGoTool("crossplane", options.log);
   const autoReadyBin = await ensureGoTool("function-auto-ready", options.log);
-  const tmp = mkdtempSync(join(tmpdir(), "crossplane-render-"));
+  removeStaleTempDirs();
+  const tmp = mkdtempSync(join(tmpdir(), `${TMP_PREFIX}${process.pid}-`));
   let standin: StandinServer | undefined;
   let autoReady: FunctionProcess | undefined;
   // Whatever happens to this process, the function server and the temp files go with it.

@@ -34,6 +34,7 @@ export const EG_ERRORS = {
   noTarget: "extension service must contain a configured target",
   manyTargets: "only one backend target can be configured for the extension manager",
   mutuallyExclusive: "extensionManager and extensionManagers are mutually exclusive",
+  emptyManagers: "extensionManagers must contain at least one entry when specified",
   tlsRef: "unsupported extension server TLS certificateRef group/kind",
   mtlsRef: "unsupported extension server mTLS clientCertificateRef group/kind",
   nameRequired: (i: number) => `extension manager at index ${i}: name is required`,

@@ -9,6 +9,8 @@ import { envoyGatewayConfig, extensionManagers } from "../envoy-gateway.js";
 import { at, chartSemver, isKubernetesObject, isMap, objectManifest, releasesOfChart, renderedCases, str, type HelmChart, type Release } from "../resources.js";
 import type { RenderResult } from "../../render/types.js";
 import type { Rule, RuleFinding } from "../types.js";
+import type { ChartService } from "../../ai-gateway/chart.js";
+import { judgmentKey } from "../eg-judgments.js";
 
 /** A Service the render installs, as far as the render shows it. */
 interface InstalledService {
@@ -38,9 +40,23 @@ export function aiGatewayControllerService(chart: HelmChart): { name?: string; p
   return { name, port: typeof port === "number" ? port : AI_GATEWAY_CONTROLLER.extensionServerPort };
 }
 
-function installedServices(result: RenderResult, aiGateways: Release[]): InstalledService[] {
+/**
+ * The Services the render installs. An ai-gateway-helm Release whose chart was templated (`templated`
+ * gives its Services) contributes what the chart really creates, with the extension-server port
+ * (named grpc) when the Service has one; otherwise the Service recorded chart facts predict.
+ */
+function installedServices(result: RenderResult, aiGateways: Release[], templated: (r: Release) => ChartService[] | undefined = () => undefined): InstalledService[] {
   const out: InstalledService[] = [];
-  for (const { resource, chart } of aiGateways) {
+  for (const release of aiGateways) {
+    const { resource, chart } = release;
+    const real = templated(release);
+    if (real) {
+      for (const s of real) {
+        const grpc = s.ports.filter((p) => p.name === AI_GATEWAY_CONTROLLER.extensionServerPortName);
+        out.push({ name: s.name, namespace: s.namespace, ports: (grpc.length ? grpc : s.ports).map((p) => p.port), from: `${resource.name}, templated from ${chart.name ?? AI_GATEWAY_CHART} ${chart.version ?? ""}`.trimEnd() });
+      }
+      continue;
+    }
     const svc = aiGatewayControllerService(chart);
     if (svc.name && chart.namespace) out.push({ name: svc.name, namespace: chart.namespace, ports: [svc.port], from: resource.name });
   }
@@ -70,16 +86,30 @@ export function parseServiceHostname(hostname: string): { service: string; names
 
 const describe = (s: InstalledService) => `${s.name}.${s.namespace} port ${s.ports.join("/") || "?"} (${s.from})`;
 
+/**
+ * The ai-gateway-helm chart is published only to Docker Hub's OCI registry (its Go module is not
+ * served by the Go module proxy), so the Service it creates is derived from recorded chart facts
+ * (scripts/lib/verify/data/charts.ts, aiGatewayControllerService) rather than by templating the chart.
+ */
+export const STATIC_NOTE = "[static check: the ai-gateway-helm Service is derived from recorded chart facts; the chart could not be templated]";
+
 export const egExtensionServer: Rule = {
   id: "eg-extension-server",
-  description: "Envoy Gateway's extension server fqdn is a Service the same render installs, and AI Gateway expects Envoy Gateway in its namespace",
+  description:
+    "Envoy Gateway's extension server fqdn is a Service the same render installs (the ai-gateway-helm chart templated when its registry is reachable, else recorded chart facts, said on each finding), and AI Gateway expects Envoy Gateway in its namespace",
   severity: "error",
   check(ctx) {
     const findings: RuleFinding[] = [];
     for (const { case: c, result } of renderedCases(ctx.cases)) {
       const gateways = releasesOfChart(result, ENVOY_GATEWAY_CHART);
       const aiGateways = releasesOfChart(result, AI_GATEWAY_CHART);
-      const services = installedServices(result, aiGateways);
+      const templated = (r: Release) => {
+        const t = ctx.aiGatewayServices?.get(judgmentKey(c.case, r.resource.name));
+        return t?.kind === "templated" ? t.services : undefined;
+      };
+      const services = installedServices(result, aiGateways, templated);
+      const isStatic = aiGateways.some((r) => templated(r) === undefined);
+      const before = findings.length;
       for (const { resource, chart } of gateways) {
         const loc = { case: c.case, resource: resource.name };
         const cfg = envoyGatewayConfig(chart);
@@ -135,6 +165,8 @@ export const egExtensionServer: Rule = {
           });
         }
       }
+      // Said on every finding that rests on recorded facts instead of the chart itself.
+      if (isStatic || aiGateways.length === 0) for (let i = before; i < findings.length; i++) findings[i] = { ...findings[i]!, message: `${findings[i]!.message} ${STATIC_NOTE}` };
     }
     return findings;
   },
