@@ -54,7 +54,7 @@ export interface PypiToolPin {
   cliVersions: string;
 }
 
-export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen" | "eg-validate";
+export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen" | "eg-validate" | "etcd" | "kube-apiserver" | "kubectl" | "crossplane-core";
 export type GoToolName = Exclude<ToolName, "kcl">;
 
 export interface Pins {
@@ -66,6 +66,10 @@ export interface Pins {
   chainsaw: GoToolPin;
   registry: GoToolPin;
   certgen: GoToolPin;
+  etcd: GoToolPin;
+  "kube-apiserver": GoToolPin;
+  kubectl: GoToolPin;
+  "crossplane-core": GoToolPin;
   /** Built once per Envoy Gateway version (scripts/lib/envoy-gateway/validator.ts), not by ensureGoTool. */
   "eg-validate": GoLocalPin;
 }

@@ -4,7 +4,8 @@
  *
  * Per selected case: tests/e2e/<case>/
  *   chainsaw-test.yaml   the Test: package installed, XR applied, composed resources, Usages,
- *                        and (envoyGateway on) the Envoy AI Gateway bundle
+ *                        (envoyGateway on) the Envoy AI Gateway bundle, and the XR Synced and
+ *                        Ready as real Crossplane reports them
  *   xr.yaml              the case's Cluster (tests/cases/<case>.yaml)
  *   composed.yaml        every composed resource of the golden file except Usages
  *   usages.yaml          the Usages of the golden file (when it has any)
@@ -161,7 +162,7 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
     const steps: unknown[] = [
       {
         name: "package-installed",
-        description: `The XRD ${xrdName} is established and the compositions exist (install the Configuration package first, see the README).`,
+        description: `The XRD ${xrdName} is established and the compositions exist (\`npm run e2e\` and \`npm run cluster -- up\` install it).`,
         try: [
           { assert: { resource: { apiVersion: xrdApiVersion, kind: "CompositeResourceDefinition", metadata: { name: xrdName }, status: { "(conditions[?type == 'Established'])": [{ status: "True" }] } } } },
           ...compositions.map((c) => ({ assert: { resource: { apiVersion: c.apiVersion, kind: "Composition", metadata: { name: c.name } } } })),
@@ -199,15 +200,32 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
         catch: [{ describe: { ...xrRef } }],
       });
     }
+    steps.push({
+      name: "xr-ready",
+      description: `Crossplane reports the ${xr.kind} Synced and Ready: every composed resource is ready (the providers' part is played by the provider simulator of \`npm run e2e\`).`,
+      try: [
+        {
+          assert: {
+            resource: {
+              apiVersion: xr.apiVersion,
+              kind: xr.kind,
+              metadata: { name: meta(xr).name, ...(xrNamespace ? { namespace: xrNamespace } : {}) },
+              status: { "(conditions[?type == 'Synced'])": [{ status: "True" }], "(conditions[?type == 'Ready'])": [{ status: "True" }] },
+            },
+          },
+        },
+      ],
+      catch: [{ describe: { ...xrRef } }],
+    });
     const test = {
       apiVersion: "chainsaw.kyverno.io/v1alpha1",
       kind: "Test",
       metadata: { name },
       spec: {
-        description: `${caseRel}: ${what}. The XR is left in place (skipDelete): delete the kind cluster afterwards.`,
-        concurrent: false,
+        description: `${caseRel}: ${what}. The XR is left in place (skipDelete) for inspection; \`npm run cluster -- down\` removes everything.`,
+        concurrent: true,
         skipDelete: true,
-        timeouts: { apply: "30s", assert: "3m" },
+        timeouts: { apply: "30s", assert: "2m" },
         steps,
       },
     };

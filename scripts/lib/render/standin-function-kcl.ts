@@ -1,6 +1,7 @@
 /**
  * A stand-in for function-kcl: a gRPC function server (Crossplane's FunctionRunnerService,
- * insecure, on a free loopback port) that answers RunFunction with our function-kcl
+ * on a free loopback port, insecure for crossplane render or over mTLS for the local control plane's
+ * Crossplane core) that answers RunFunction with our function-kcl
  * implementation over our KCL engine. The real function-kcl cannot be built here (its
  * kcl-lang.io Go modules are not served by the module proxy), so `--engine crossplane` runs
  * the real crossplane render and the real function-auto-ready against this stand-in.
@@ -22,8 +23,15 @@ export interface StandinServer {
   close(): Promise<void>;
 }
 
+/** PEM files for mTLS: the server certificate (SAN IP:127.0.0.1) and the CA its clients' certificates must chain to. */
+export interface StandinTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
 /** Starts the stand-in for function-kcl on 127.0.0.1 (a free port). */
-export async function startStandinFunctionKcl(engine: KclEngine, options: { workDir?: string } = {}): Promise<StandinServer> {
+export async function startStandinFunctionKcl(engine: KclEngine, options: { workDir?: string; tls?: StandinTls } = {}): Promise<StandinServer> {
   const proto = await loadFunctionProto();
   const server = new grpc.Server();
   let calls = 0;
@@ -49,7 +57,7 @@ export async function startStandinFunctionKcl(engine: KclEngine, options: { work
       );
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", options.tls ? grpc.ServerCredentials.createSsl(options.tls.ca, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], true) : grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   let closed: Promise<void> | undefined;
   return {
     target: `127.0.0.1:${port}`,

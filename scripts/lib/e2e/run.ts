@@ -1,0 +1,132 @@
+/**
+ * `npm run e2e`: the Chainsaw suite of tests/e2e/ against a real control plane (etcd,
+ * kube-apiserver, Crossplane core, the package, functions over mTLS, the provider simulator),
+ * started for the run or reused when one is running, plus the API server's admission of every
+ * provider-kubernetes Object manifest of the golden files.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { APPS_FILE, extractPins } from "../bump/kclfile.js";
+import { CACHE_DIR } from "../paths.js";
+import { up, type ControlPlane } from "../cluster/index.js";
+import { installPackage, type MissingKind } from "../cluster/install.js";
+import { E2E_CASES, E2E_DIR } from "./generate.js";
+import { withEngine } from "../kcl/index.js";
+import { loadPackage, readXrFile, type KubeObject as RenderObject } from "../render/index.js";
+import { checkConformance, type ConformanceResult } from "./conformance.js";
+import { chartCrdSources, obtainChartCrds } from "./chart-crds.js";
+import { goldenManifests, judgeManifests, type AdmissionReport } from "./admission.js";
+
+export type Log = (line: string) => void;
+
+export interface E2eOptions {
+  root: string;
+  chainsaw: string;
+  stateDir?: string;
+  log?: Log;
+  /** Chainsaw tests to run at once (default 3). */
+  parallel?: number;
+}
+
+export interface E2eReport {
+  ok: boolean;
+  reused: boolean;
+  /** Control plane start-up to ready, ms (undefined when reused). */
+  readyMs?: number;
+  missing: MissingKind[];
+  /** Kinds served by stand-in CRDs, with where they come from. */
+  derived: MissingKind[];
+  admission: AdmissionReport;
+  chainsaw: { exitCode: number; passed: number; failed: number; output: string };
+  /** Per case: real Crossplane's composition against `npm run render` of the same XR and observed state. */
+  conformance: ConformanceResult[];
+  durationMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runE2e(options: E2eOptions): Promise<E2eReport> {
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const cp: ControlPlane = await up({ ...(options.stateDir ? { stateDir: options.stateDir } : {}), tied: true, log });
+  try {
+    log(cp.reused ? "reusing the running control plane" : `control plane ready in ${((cp.state.readyMs ?? 0) / 1000).toFixed(1)} s`);
+    const kube = cp.kube();
+    const waitFor = async (what: string, ms: number, check: () => Promise<boolean | string>) => {
+      const deadline = Date.now() + ms;
+      let last = "";
+      for (;;) {
+        const r = await check();
+        if (r === true) return;
+        if (typeof r === "string") last = r;
+        if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${ms / 1000} s (${last})`);
+        await sleep(200);
+      }
+    };
+    // A reused control plane may hold an older package: apply the current one (server-side apply).
+    const install = cp.reused ? await installPackage(kube, { log: () => {}, waitFor }) : cp.install;
+    const pins = Object.fromEntries(extractPins(readFileSync(join(options.root, APPS_FILE), "utf8")).pins.map((p) => [p.variable, p.value]));
+    log("obtaining the charts' CRDs from Go modules (cached in .cache/chart-crds/)…");
+    const chartCrds = await obtainChartCrds(chartCrdSources(pins), join(CACHE_DIR, "chart-crds"));
+    log("server-side dry-run of every Object manifest of the golden files…");
+    const admission = await judgeManifests(kube, goldenManifests(options.root), chartCrds, waitFor);
+    log(`chainsaw test ${E2E_DIR}/ …`);
+    const r = await execa(options.chainsaw, ["test", E2E_DIR, "--no-color", "--parallel", String(options.parallel ?? 3), "--assert-timeout", "2m"], {
+      cwd: options.root,
+      env: { KUBECONFIG: cp.kubeconfig },
+      reject: false,
+      all: true,
+    });
+    const output = String(r.all ?? "");
+    const passed = Number(/-\s*Passed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
+    const failed = Number(/-\s*Failed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
+    log("conformance: what Crossplane composed against npm run render of the same XR and observed state…");
+    const pkg = loadPackage(join(options.root, "package"));
+    const conformance = await withEngine(async (engine) => {
+      const out: ConformanceResult[] = [];
+      for (const c of E2E_CASES) out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, "tests", "cases", `${c.case}.yaml`)) as RenderObject));
+      return out;
+    });
+    const missing = install?.missing ?? [];
+    const refused = admission.verdicts.filter((v) => v.outcome === "refused");
+    return {
+      ok: r.exitCode === 0 && failed === 0 && passed > 0 && missing.length === 0 && refused.length === 0 && conformance.every((c) => c.ok),
+      reused: cp.reused,
+      ...(cp.reused ? {} : { readyMs: cp.state.readyMs }),
+      missing,
+      derived: install?.derived ?? [],
+      admission,
+      chainsaw: { exitCode: r.exitCode ?? -1, passed, failed, output },
+      conformance,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await cp.stop();
+  }
+}
+
+/** The report as lines for the terminal. */
+export function formatE2e(report: E2eReport, verbose = false): string[] {
+  const lines: string[] = [];
+  lines.push(report.reused ? "control plane: reused the running one" : `control plane: ready in ${((report.readyMs ?? 0) / 1000).toFixed(1)} s`);
+  if (report.missing.length) {
+    lines.push(`${report.missing.length} kind(s) the compositions compose are not served:`);
+    for (const m of report.missing) lines.push(`  ${m.apiVersion} ${m.kind}: ${m.reason}`);
+  }
+  for (const m of report.derived) lines.push(`stand-in CRD for ${m.apiVersion} ${m.kind}: ${m.reason}`);
+  const a = report.admission;
+  const count = (o: string) => a.verdicts.filter((v) => v.outcome === o).length;
+  lines.push(`admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ${count("not judged")} not judged`);
+  for (const n of a.chartNotes) lines.push(`  chart CRDs ${n.source.chart}: ${n.ok ? n.note : `not obtained: ${n.note}`}`);
+  for (const v of a.verdicts.filter((v) => v.outcome !== "admitted")) lines.push(`  ${v.outcome}: ${v.object} [${v.cases.join(", ")}]: ${v.message ?? ""}`);
+  const c = report.chainsaw;
+  lines.push(`chainsaw: ${c.passed} passed, ${c.failed} failed (exit code ${c.exitCode})`);
+  if (verbose || c.exitCode !== 0) lines.push(...c.output.split("\n").filter((l) => /ERROR|FAIL|error|---|\+\+\+|^\s*[-+] /.test(l)).slice(0, 200).map((l) => `  | ${l}`));
+  for (const c of report.conformance) {
+    lines.push(`conformance ${c.case}: ${c.ok ? `${c.compared} composed resources and the XR status equal the render` : `${c.diffs.length} difference(s) from the render`}`);
+    for (const d of c.ok ? [] : c.diffs.slice(0, 20)) lines.push(...d.trimEnd().split("\n").map((l) => `  ${l}`));
+  }
+  lines.push(`${report.ok ? "e2e passed" : "e2e FAILED"} in ${(report.durationMs / 1000).toFixed(1)} s`);
+  return lines;
+}
