@@ -91,7 +91,7 @@ export default async function bumpAllBench(): Promise<string[]> {
 
 /** The registries in a child process (serve-registries.ts): their work is not the client's. */
 async function startServers(spec: unknown): Promise<{ ociHost: string; helmUrl: string; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL("../lib/bump/testing/serve-registries.js", import.meta.url));
+  const script = fileURLToPath(new URL("../testkit/serve-registries.js", import.meta.url));
   const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.stdin.write(JSON.stringify(spec) + "\n");

@@ -6,7 +6,7 @@
 import { measure, ms, ratio } from "../lib/bench/stats.js";
 import { resolveChart } from "../lib/bump/datasources/index.js";
 import type { ChartRef } from "../lib/bump/kclfile.js";
-import { startOciHarness } from "../lib/bump/testing/registry.js";
+import { startOciHarness } from "../testkit/registry.js";
 
 const TAGS = 2000;
 const PAGE = 100;

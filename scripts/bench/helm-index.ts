@@ -9,8 +9,8 @@ import type { AddressInfo } from "node:net";
 import { measure, ms, ratio } from "../lib/bench/stats.js";
 import { listHelmVersions } from "../lib/bump/datasources/helm-index.js";
 import { HttpClient } from "../lib/bump/http.js";
-import { closeServer } from "../lib/bump/testing/registry.js";
-import { fakeHelmIndex } from "../lib/bump/testing/fake-helm-index.js";
+import { closeServer } from "../testkit/registry.js";
+import { fakeHelmIndex } from "../testkit/fake-helm-index.js";
 
 const ENTRIES = 1_200_000;
 const RUNS = 3;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root: the nearest folder above this module that holds tools.json. */
@@ -20,3 +20,10 @@ export const TOOLS_DIR = join(ROOT, ".tools");
 export const CACHE_DIR = join(ROOT, ".cache");
 export const KCL_DIR = join(ROOT, "kcl");
 export const PACKAGE_DIR = join(ROOT, "package");
+
+/** A path as a person should see it: relative to the working directory when inside it. */
+export function displayPath(path: string): string {
+  const abs = resolve(path);
+  const rel = relative(process.cwd(), abs);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+}

@@ -11,7 +11,7 @@ import { execa } from "execa";
 import semver from "semver";
 import { UserError } from "./errors.js";
 import { writeFileAtomic } from "./fsutil.js";
-import { ROOT, TOOLS_DIR } from "./paths.js";
+import { displayPath, ROOT, TOOLS_DIR } from "./paths.js";
 import { isProcessAlive } from "./process.js";
 
 /** A Go tool built from a module on the Go module proxy (a package of that module). */
@@ -77,7 +77,6 @@ export interface Pins {
 export type Log = (line: string) => void;
 const stderrLog: Log = (line) => process.stderr.write(line + "\n");
 
-const displayPath = (p: string) => (p.startsWith(ROOT + "/") ? p.slice(ROOT.length + 1) : p);
 
 let pinsCache: Pins | undefined;
 export function loadPins(): Pins {

@@ -13,7 +13,7 @@ import { parse, stringify } from "yaml";
 import { runBump, listCharts, type BumpOptions } from "../../scripts/lib/bump/index.js";
 import { extractPins } from "../../scripts/lib/bump/kclfile.js";
 import { lockPath } from "../../scripts/lib/bump/lock.js";
-import { startOciHarness, type OciHarness } from "../../scripts/lib/bump/testing/registry.js";
+import { startOciHarness, type OciHarness } from "../../scripts/testkit/registry.js";
 import { checkCompatibility } from "../../scripts/lib/compat.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 import { makeFullRoot, makeRoot, readApps, removeTemps, startHelmRepos, tree, unusedPort, type StaticServer, type StubStep } from "./helpers.js";

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { scanHelmIndex } from "../../scripts/lib/bump/datasources/helm-index-scan.js";
-import { helmIndex } from "../../scripts/lib/bump/testing/helm-repo.js";
+import { helmIndex } from "../../scripts/testkit/helm-repo.js";
 import { helm, packageChart, removeTemps, tempDir } from "./helpers.js";
 
 /** What a full parse reads: string versions, and entries without one. */

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FULL_PARSE_LIMIT, listHelmVersions, MAX_CHART_ENTRIES } from "../../scripts/lib/bump/datasources/helm-index.js";
-import { fakeHelmIndex } from "../../scripts/lib/bump/testing/fake-helm-index.js";
+import { fakeHelmIndex } from "../../scripts/testkit/fake-helm-index.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 import { HttpClient } from "../../scripts/lib/bump/http.js";
 import { collectVersions } from "../../scripts/lib/bump/versioning.js";

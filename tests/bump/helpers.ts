@@ -1,7 +1,7 @@
 /**
  * Test helpers for the bump suite: temp checkouts copied from this repository, a stand-in step
  * runner for apply tests, real Helm chart packages and a Helm HTTP repository served from a temp
- * dir on 127.0.0.1. The OCI registry harness lives in scripts/lib/bump/testing/registry.ts (the
+ * dir on 127.0.0.1. The OCI registry harness lives in scripts/testkit/registry.ts (the
  * benchmark uses it too).
  */
 import { execFile } from "node:child_process";
@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
 import { ROOT } from "../../scripts/lib/paths.js";
-import { closeServer } from "../../scripts/lib/bump/testing/registry.js";
+import { closeServer } from "../../scripts/testkit/registry.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -216,13 +216,7 @@ export function writeFile(path: string, content: string): void {
 }
 
 /** A port nothing listens on (it was free a moment ago). */
-export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await closeServer(server);
-  return port;
-}
+export { freePort as unusedPort } from "../../scripts/lib/process.js";
 
 // ---- fake registries on loopback ---------------------------------------------------------------
 

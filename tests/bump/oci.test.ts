@@ -9,7 +9,7 @@ import { credentialsVariable } from "../../scripts/lib/bump/credentials.js";
 import { listHelmVersions } from "../../scripts/lib/bump/datasources/helm-index.js";
 import { listOciTags, nextPage, parseChallenge } from "../../scripts/lib/bump/datasources/oci.js";
 import { HttpClient, RegistryError } from "../../scripts/lib/bump/http.js";
-import { startOciHarness, type OciHarness } from "../../scripts/lib/bump/testing/registry.js";
+import { startOciHarness, type OciHarness } from "../../scripts/testkit/registry.js";
 import { collectVersions } from "../../scripts/lib/bump/versioning.js";
 import { helm, packageChart, removeTemps, tempDir, unusedPort } from "./helpers.js";
 

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDistributionRegistry, type RegistryProcess } from "../../scripts/lib/bump/testing/registry.js";
+import { startDistributionRegistry, type RegistryProcess } from "../../scripts/testkit/registry.js";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
 import { judgmentKey, templateAiGatewayReleases } from "../../scripts/lib/verify/eg-judgments.js";
 import { egExtensionServer, STATIC_NOTE } from "../../scripts/lib/verify/rules/eg-extension-server.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBump } from "../../scripts/lib/bump/index.js";
-import { startOciHarness, type OciHarness } from "../../scripts/lib/bump/testing/registry.js";
+import { startOciHarness, type OciHarness } from "../../scripts/testkit/registry.js";
 import { makeFullRoot, readApps, removeTemps, tree } from "../bump/helpers.js";
 
 const execFileAsync = promisify(execFile);

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROOT } from "../../scripts/lib/paths.js";
-import { displayPath } from "../../scripts/lib/render/paths.js";
+import { displayPath } from "../../scripts/lib/paths.js";
 import { gadget, tempPackage, WIDGETS, type TempPackage } from "./helpers.js";
 
 const run = (args: string[]) => execa(process.execPath, [join(ROOT, "scripts", "run.mjs"), "render", ...args], { cwd: ROOT, reject: false });

@@ -10,7 +10,7 @@ import { compareGoldens, goldenText } from "../../scripts/lib/golden/index.js";
 import { runCheck } from "../../scripts/lib/golden/check.js";
 import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
 import { loadPackage, renderCases, type RenderedCase } from "../../scripts/lib/render/index.js";
-import { displayPath } from "../../scripts/lib/render/paths.js";
+import { displayPath } from "../../scripts/lib/paths.js";
 import { copyRepo, type RepoCopy } from "../helpers/repo.js";
 import { WIDGETS } from "./helpers.js";
 

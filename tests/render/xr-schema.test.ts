@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { ensureGoTool, loadPins } from "../../scripts/lib/tools.js";
 import { crankValidate } from "../../scripts/lib/validate/crank.js";
-import { displayPath } from "../../scripts/lib/render/paths.js";
+import { displayPath } from "../../scripts/lib/paths.js";
 
 const dir = mkdtempSync(join(tmpdir(), "xr-schema-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { credentialsVariable } from "../../scripts/lib/bump/credentials.js";
-import { startOciHarness, type OciHarness } from "../../scripts/lib/bump/testing/registry.js";
+import { startOciHarness, type OciHarness } from "../../scripts/testkit/registry.js";
 import { UserError } from "../../scripts/lib/errors.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { loadPackage, localRenderer, renderXr, type KubeObject } from "../../scripts/lib/render/index.js";

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROOT } from "../../scripts/lib/paths.js";
-import { startDistributionRegistry, type RegistryProcess } from "../../scripts/lib/bump/testing/registry.js";
+import { startDistributionRegistry, type RegistryProcess } from "../../scripts/testkit/registry.js";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
 import { readXpkg } from "../../scripts/lib/xpkg/archive.js";
 

@@ -12,7 +12,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
-import { freePort } from "../render/crossplane/function-process.js";
+import { freePort } from "../process.js";
 import { startStandinFunctionKcl, type StandinServer } from "../render/standin-function-kcl.js";
 import { createEngine } from "../kcl/index.js";
 import type { KclEngine } from "../kcl/engine.js";

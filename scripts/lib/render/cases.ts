@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { KclError, type KclEngine } from "../kcl/engine.js";
-import { displayPath } from "./paths.js";
+import { displayPath } from "../paths.js";
 import { renderXr, RenderError, type RenderOptions } from "./pipeline.js";
 import type { KubeObject, LoadedPackage, RenderedCase, RenderResult } from "./types.js";
 import { parseYamlDocuments } from "./yaml.js";

@@ -3,7 +3,7 @@ import { withEngine } from "../kcl/index.js";
 import type { Log } from "../tools.js";
 import { readObservedFile, readXrFile, type Renderer, localRenderer } from "./cases.js";
 import { loadPackage } from "./package.js";
-import { displayPath } from "./paths.js";
+import { displayPath } from "../paths.js";
 import type { KubeObject } from "./types.js";
 import { isObject, toYamlDocs } from "./yaml.js";
 import { RenderError } from "./pipeline.js";

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Node } from "yaml";
 import { UserError } from "../errors.js";
-import { displayPath } from "./paths.js";
+import { displayPath } from "../paths.js";
 import type { KubeObject, LoadedPackage } from "./types.js";
 import { isObject, parseYamlDocuments } from "./yaml.js";
 

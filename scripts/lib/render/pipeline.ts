@@ -26,7 +26,7 @@ import type { FnRequest, FnResponse, FnState, StepFunction } from "./fn.js";
 import { isAutoReadyFunction, runAutoReady } from "./function-auto-ready.js";
 import { FunctionFatal, isKclInput, runFunctionKcl } from "./function-kcl.js";
 import { fileOf, locateStepSource } from "./package.js";
-import { displayPath } from "./paths.js";
+import { displayPath } from "../paths.js";
 import { stepOrigin } from "./step-origin.js";
 import { findXrd, selectComposition } from "./select.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "./types.js";

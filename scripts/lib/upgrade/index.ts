@@ -13,7 +13,7 @@ import { CACHE_DIR, ROOT } from "../paths.js";
 import { cachingEngine } from "../kcl/cache.js";
 import { caseInputs, localRenderer, readObservedFile, readXrFile, type Renderer } from "../render/cases.js";
 import { loadPackage } from "../render/package.js";
-import { displayPath } from "../render/paths.js";
+import { displayPath } from "../paths.js";
 import type { KubeObject, LoadedPackage } from "../render/types.js";
 import { isObject, parseYamlDocuments } from "../render/yaml.js";
 import { compareCase, type ImmutableData } from "./diff.js";

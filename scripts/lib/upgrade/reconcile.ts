@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../paths.js";
-import { displayPath } from "../render/paths.js";
+import { displayPath } from "../paths.js";
 import { foldGroup } from "./effects.js";
 import { UserError } from "../errors.js";
 import { KclError } from "../kcl/engine.js";

@@ -8,7 +8,7 @@ import { loadCompatibility, type CompatibilityRow } from "../compat.js";
 import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
 import { caseInputs, loadPackage, localRenderer, readXrFile, renderCase, type KubeObject, type LoadedPackage, type RenderedCase } from "../render/index.js";
-import { displayPath } from "../render/paths.js";
+import { displayPath } from "../paths.js";
 import { isObject } from "../render/yaml.js";
 import { checkXrs, formatXrViolations } from "../validate/xr.js";
 import { judgeEnvoyGatewayReleases, templateAiGatewayReleases } from "./eg-judgments.js";

@@ -4,7 +4,8 @@
  * stops when this process ends, however it ends (SIGKILL included).
  */
 import type { ChildProcess } from "node:child_process";
-import { createServer, connect } from "node:net";
+import { freePort } from "../../process.js";
+import { connect } from "node:net";
 import { UserError } from "../../errors.js";
 import { killSupervisedNow, spawnSupervised, stopSupervised } from "../../supervise.js";
 
@@ -16,19 +17,6 @@ export interface FunctionProcess {
   stop(): Promise<void>;
   /** Synchronous kill, for process exit. */
   killNow(): void;
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -14,7 +14,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureGoTool } from "../../tools.js";
+import { freePort } from "../lib/process.js";
+import { ensureGoTool } from "../lib/tools.js";
 
 const children = new Set<ChildProcess>();
 let exitHook = false;
@@ -43,12 +44,6 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  const port = await listen(s);
-  await closeServer(s);
-  return port;
-}
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 
