@@ -82,10 +82,21 @@ await main(async () => {
   if (values.all) {
     if (positionals.length) throw new UsageError(`--all takes no chart names (it moves every chart)\n\n${USAGE}`);
     if (values.json && values.markdown) throw new UsageError(`--json and --markdown: choose one\n\n${USAGE}`);
-    for (const o of ["pre", "allow-downgrade", "force"] as const) if (values[o]) throw new UsageError(`--${o} does not go with --all (it never takes prereleases, never moves back and never breaks the compatibility table)\n\n${USAGE}`);
+    for (const o of ["pre", "allow-downgrade", "force"] as const)
+      if (values[o])
+        throw new UsageError(
+          `--${o} does not go with --all (it never takes prereleases, never moves back and never breaks the compatibility table)\n\n${USAGE}`,
+        );
     return withInterrupts(async (signal) => {
       const dryRun = !!values["dry-run"];
-      const outcome = await runBumpAll({ ...(root ? { root } : {}), major: !!values.major, dryRun, strict: !!values.strict, signal, log: (line) => process.stderr.write(line + "\n") });
+      const outcome = await runBumpAll({
+        ...(root ? { root } : {}),
+        major: !!values.major,
+        dryRun,
+        strict: !!values.strict,
+        signal,
+        log: (line) => process.stderr.write(line + "\n"),
+      });
       if (values.json) process.stdout.write(JSON.stringify(allPlanJson(outcome, { dryRun }), null, 2) + "\n");
       else process.stdout.write(formatAllPlan(outcome, { dryRun, markdown: !!values.markdown }).join("\n") + "\n");
       return 0;
@@ -99,7 +110,9 @@ await main(async () => {
   }
   if (positionals.length === 0 || positionals.length % 2 !== 0) {
     throw new UsageError(
-      positionals.length === 1 ? `missing the version or range for ${positionals[0]} (e.g. npm run bump ${positionals[0]} '*' for the newest release)\n\n${USAGE}` : USAGE,
+      positionals.length === 1
+        ? `missing the version or range for ${positionals[0]} (e.g. npm run bump ${positionals[0]} '*' for the newest release)\n\n${USAGE}`
+        : USAGE,
     );
   }
   const requests: BumpRequest[] = [];

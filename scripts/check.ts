@@ -24,7 +24,13 @@ what is committed (package/ and tests/golden/<case>.yaml). Prints a unified diff
 await main(async () => {
   const { values, positionals } = parseCommandLine(
     USAGE,
-    { update: { type: "boolean" }, "no-cache": { type: "boolean" }, summary: { type: "boolean" }, base: { type: "string" }, help: { type: "boolean", short: "h" } },
+    {
+      update: { type: "boolean" },
+      "no-cache": { type: "boolean" },
+      summary: { type: "boolean" },
+      base: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     true,
   );
   if (values.help) {
@@ -38,7 +44,9 @@ await main(async () => {
     const summary = await withEngine((engine) => runSummary(engine, { cache, ...(values.base ? { base: values.base } : {}) }), { workers: 2 });
     if (positionals[0]) {
       writeFileAtomic(resolve(positionals[0]), summary.markdown);
-      process.stderr.write(`wrote ${positionals[0]} (${summary.changes === 0 ? "no changes" : `${summary.changes} change${summary.changes === 1 ? "" : "s"}`})\n`);
+      process.stderr.write(
+        `wrote ${positionals[0]} (${summary.changes === 0 ? "no changes" : `${summary.changes} change${summary.changes === 1 ? "" : "s"}`})\n`,
+      );
     } else process.stdout.write(summary.markdown);
     return 0;
   }

@@ -59,7 +59,11 @@ await main(async () => {
       process.stdout.write(`${r.running ? "running" : r.state.phase}${r.state.error ? `: ${r.state.error}` : ""}\n`);
       if (r.state.server) process.stdout.write(`API server ${r.state.server}${r.apiserver ? ` (${r.apiserver})` : ""}\n`);
       for (const p of r.processes) process.stdout.write(`  ${p.name.padEnd(20)} pid ${String(p.pid).padEnd(8)} ${p.alive ? "running" : "gone"}\n`);
-      process.stdout.write(`  ports: ${Object.entries(r.state.ports).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
+      process.stdout.write(
+        `  ports: ${Object.entries(r.state.ports)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}\n`,
+      );
       return r.running ? 0 : 1;
     }
     case "env": {

@@ -22,7 +22,11 @@ replays them against the current package.
   --output FILE    default tests/upgrade/dot-kubernetes-<REF>.json`;
 
 await main(async () => {
-  const { values, positionals } = parseCommandLine(USAGE, { commit: { type: "string" }, output: { type: "string" }, help: { type: "boolean", short: "h" } }, true);
+  const { values, positionals } = parseCommandLine(
+    USAGE,
+    { commit: { type: "string" }, output: { type: "string" }, help: { type: "boolean", short: "h" } },
+    true,
+  );
   if (values.help) {
     process.stdout.write(USAGE + "\n");
     return 0;
@@ -30,14 +34,28 @@ await main(async () => {
   if (positionals.length !== 1) throw new UsageError(`expected one argument, the git directory of dot-kubernetes\n\n${USAGE}`);
   const commit = values.commit ?? "83c2e26";
   const output = values.output ?? join(ROOT, "tests", "upgrade", `dot-kubernetes-${commit}.json`);
-  const schemas = await obtainSchemas({ configuration: loadPackage(PACKAGE_DIR).configuration, crossplaneVersion: loadPins().crossplane.version, cacheDir: join(CACHE_DIR, "crds"), log: (l) => process.stderr.write(l + "\n") });
+  const schemas = await obtainSchemas({
+    configuration: loadPackage(PACKAGE_DIR).configuration,
+    crossplaneVersion: loadPins().crossplane.version,
+    cacheDir: join(CACHE_DIR, "crds"),
+    log: (l) => process.stderr.write(l + "\n"),
+  });
   const engine = await createEngine({ workers: 2 });
   try {
-    const facts = await recordFacts(engine, { gitDir: positionals[0]!, commit, repository: "github.com/vfarcic/crossplane-kubernetes", casesDir: join(ROOT, "tests", "cases"), defaulter: crdDefaulter(schemas.crds) });
+    const facts = await recordFacts(engine, {
+      gitDir: positionals[0]!,
+      commit,
+      repository: "github.com/vfarcic/crossplane-kubernetes",
+      casesDir: join(ROOT, "tests", "cases"),
+      defaulter: crdDefaulter(schemas.crds),
+    });
     writeFileAtomic(output, JSON.stringify(facts, null, 1) + "\n");
     const held = facts.asserts.filter((a) => a.oldPackage.length === 0).length;
-    process.stderr.write(`${relative(process.cwd(), output)}: ${facts.states.length} states, ${facts.asserts.length} asserted resources (${held} hold on dot-kubernetes's own render), ${facts.notRenderable.length} case(s) it cannot render\n`);
-    for (const a of facts.asserts.filter((x) => x.oldPackage.length > 0)) process.stderr.write(`  does not hold on the old package: ${a.id}: ${a.oldPackage.join("; ")}\n`);
+    process.stderr.write(
+      `${relative(process.cwd(), output)}: ${facts.states.length} states, ${facts.asserts.length} asserted resources (${held} hold on dot-kubernetes's own render), ${facts.notRenderable.length} case(s) it cannot render\n`,
+    );
+    for (const a of facts.asserts.filter((x) => x.oldPackage.length > 0))
+      process.stderr.write(`  does not hold on the old package: ${a.id}: ${a.oldPackage.join("; ")}\n`);
     return 0;
   } finally {
     await engine.close();

@@ -10,7 +10,11 @@ checking that Go, Python with pip and git are there).
   --list   print each tool, its pinned version and where it comes from`;
 
 await main(async () => {
-  const { values, positionals } = parseCommandLine(USAGE, { list: { type: "boolean" }, "compile-only": { type: "boolean" }, help: { type: "boolean", short: "h" } }, true);
+  const { values, positionals } = parseCommandLine(
+    USAGE,
+    { list: { type: "boolean" }, "compile-only": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    true,
+  );
   if (values.help) {
     process.stdout.write(USAGE + "\n");
     return 0;
@@ -32,10 +36,16 @@ await main(async () => {
     if (problems.length) throw new UserError(`the toolchain cannot be installed on this machine:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   for (const name of names) {
-    if (!(name in pins) || name.startsWith("$")) throw new UsageError(`unknown tool ${name}; known: ${Object.keys(pins).filter((n) => !n.startsWith("$")).join(", ")}`);
+    if (!(name in pins) || name.startsWith("$"))
+      throw new UsageError(
+        `unknown tool ${name}; known: ${Object.keys(pins)
+          .filter((n) => !n.startsWith("$"))
+          .join(", ")}`,
+      );
     if (name === "eg-validate") {
       // One build per Envoy Gateway version with committed module files (tools/eg-validate/versions/).
-      for (const version of committedVersions()) process.stdout.write(`${name} ${version}: ${await ensureValidator(version, (l) => process.stderr.write(l + "\n"))}\n`);
+      for (const version of committedVersions())
+        process.stdout.write(`${name} ${version}: ${await ensureValidator(version, (l) => process.stderr.write(l + "\n"))}\n`);
     } else if (name === "kcl") {
       const rt = await ensureKcl();
       process.stdout.write(`kcl: ${rt.kind === "cli" ? `CLI ${rt.version} at ${rt.bin}` : `kcl-lib ${rt.version} in ${rt.libDir}`}\n`);

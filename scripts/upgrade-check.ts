@@ -43,7 +43,8 @@ await main(async () => {
     return 0;
   }
   if (!values.from) throw new UsageError(`--from is required\n\n${USAGE}`);
-  if (values.reconciles !== undefined && !/^\d+$/.test(values.reconciles)) throw new UsageError(`--reconciles must be a whole number, not ${values.reconciles}\n\n${USAGE}`);
+  if (values.reconciles !== undefined && !/^\d+$/.test(values.reconciles))
+    throw new UsageError(`--reconciles must be a whole number, not ${values.reconciles}\n\n${USAGE}`);
   if (values["no-cache"] && values["write-cache"]) throw new UsageError(`--no-cache and --write-cache exclude each other\n\n${USAGE}`);
   const result = await runUpgradeCheck({
     from: values.from,

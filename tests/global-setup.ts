@@ -8,7 +8,19 @@ import { committedVersions, ensureValidator } from "../scripts/lib/envoy-gateway
 export default async function setup(): Promise<void> {
   await ensureKcl();
   // Go tools build for minutes on a fresh machine: do it once here, not inside a test's hook.
-  for (const tool of ["helm", "crossplane", "function-auto-ready", "registry", "certgen", "etcd", "kube-apiserver", "kubectl", "crossplane-core", "chainsaw"] as const) await ensureGoTool(tool);
+  for (const tool of [
+    "helm",
+    "crossplane",
+    "function-auto-ready",
+    "registry",
+    "certgen",
+    "etcd",
+    "kube-apiserver",
+    "kubectl",
+    "crossplane-core",
+    "chainsaw",
+  ] as const)
+    await ensureGoTool(tool);
   for (const version of committedVersions()) await ensureValidator(version, (l) => process.stderr.write(l + "\n"));
   execFileSync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "tools", "--compile-only"], { stdio: "inherit" });
 }

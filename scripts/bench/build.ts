@@ -32,11 +32,15 @@ export default async function bench(): Promise<string[]> {
     const run = join(ROOT, "scripts", "run.mjs");
     const node = await measure(() => execa(process.execPath, ["-e", "0"]), 5, 1);
     const cli = await measure(() => execa(process.execPath, [run, "build", "--check"]), 5, 1);
-    const workerStart = await measure(async () => {
-      const e = await createEngine();
-      await e.run({ sources: [{ filename: "start.k", code: "a = 1\n" }] });
-      await e.close();
-    }, 5, 1);
+    const workerStart = await measure(
+      async () => {
+        const e = await createEngine();
+        await e.run({ sources: [{ filename: "start.k", code: "a = 1\n" }] });
+        await e.close();
+      },
+      5,
+      1,
+    );
     return [
       `build: pipeline ${ms(p)} vs the raw KCL calls it wraps ${ms(r)} → ${ratio(p, r)} (target ≤ 1.15×)`,
       `build: whole command \`npm run build -- --check\` (node scripts/run.mjs) ${ms(cli)}, of which Node start ${ms(node)} and KCL worker start ${ms(workerStart)}`,

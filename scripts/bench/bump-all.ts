@@ -47,7 +47,12 @@ export default async function bumpAllBench(): Promise<string[]> {
     mkdirSync(join(root, "kcl"));
     cpSync(join(ROOT, "kcl", "apps.k"), join(root, "kcl", "apps.k"));
     cpSync(join(ROOT, "data"), join(root, "data"), { recursive: true });
-    const env = { CHART_SOURCE_OVERRIDES: [`oci://docker.io/=oci://${servers.ociHost}/`, ...sources.map((s, i) => `${s.replace(/\/+$/, "")}=${servers.helmUrl}/repo${i}`)].join(",") };
+    const env = {
+      CHART_SOURCE_OVERRIDES: [
+        `oci://docker.io/=oci://${servers.ociHost}/`,
+        ...sources.map((s, i) => `${s.replace(/\/+$/, "")}=${servers.helmUrl}/repo${i}`),
+      ].join(","),
+    };
     const overrides = parseOverrides(env.CHART_SOURCE_OVERRIDES);
 
     // Interleaved rounds (every single chart, the plan 4 at a time, the plan one at a time), so a

@@ -22,7 +22,13 @@ export default async function bumpBench(): Promise<string[]> {
       tags.push(version, `v${version}`);
     }
     await harness.pushTags(repository, tags, { concurrency: 16 });
-    const ref: ChartRef = { chart: "ai-gateway-helm", depName: `docker.io/${repository}`, datasource: "docker", source: `oci://docker.io/${repository}`, markerLine: 0 };
+    const ref: ChartRef = {
+      chart: "ai-gateway-helm",
+      depName: `docker.io/${repository}`,
+      datasource: "docker",
+      source: `oci://docker.io/${repository}`,
+      markerLine: 0,
+    };
     const overrides = [{ from: "oci://docker.io/", to: `oci://${harness.host}/` }];
 
     let requests = 0;

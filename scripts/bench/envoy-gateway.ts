@@ -45,10 +45,14 @@ export default async function bench(): Promise<string[]> {
     const requests = judged.map((_, i) => ({ id: String(i), chartVersion: versions[0]!, namespace: "envoy-gateway-system", releaseName: "gateway-helm" }));
     const valuesOf = gatewayValues(cases);
     let nonce = 0;
-    const fresh = await measure(() => {
-      nonce++;
-      return judgeConfigs(requests.map((r, i) => ({ ...r, values: { ...(valuesOf[i] as object), benchNonce: `${process.pid}-${Date.now()}-${nonce}` } })));
-    }, 5, 1);
+    const fresh = await measure(
+      () => {
+        nonce++;
+        return judgeConfigs(requests.map((r, i) => ({ ...r, values: { ...(valuesOf[i] as object), benchNonce: `${process.pid}-${Date.now()}-${nonce}` } })));
+      },
+      5,
+      1,
+    );
     const ctx = createContext({ pkg, cases, casesDir, compatibility: loadCompatibility() });
     const model = await measure(() => runRules(ctx, [egConfig]), 9, 2);
     const helm = await ensureGoTool("helm");

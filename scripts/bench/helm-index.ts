@@ -23,20 +23,32 @@ export default async function helmIndexBench(): Promise<string[]> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     let peak = process.memoryUsage().rss;
-    const read = await measure(async () => {
-      const listing = await listHelmVersions(url, "keda", { http: new HttpClient(), env: {} });
-      peak = Math.max(peak, process.memoryUsage().rss);
-      if (listing.versions.join() !== versions.join()) throw new Error(`helm-index bench: read ${listing.versions.join()}, expected ${versions.join()}`);
-    }, RUNS, 1);
-    const fetchOnly = await measure(async () => {
-      const text = await (await fetch(`${url}/index.yaml`)).text();
-      if (text.length !== body.length) throw new Error("helm-index bench: short body");
-    }, RUNS, 1);
+    const read = await measure(
+      async () => {
+        const listing = await listHelmVersions(url, "keda", { http: new HttpClient(), env: {} });
+        peak = Math.max(peak, process.memoryUsage().rss);
+        if (listing.versions.join() !== versions.join()) throw new Error(`helm-index bench: read ${listing.versions.join()}, expected ${versions.join()}`);
+      },
+      RUNS,
+      1,
+    );
+    const fetchOnly = await measure(
+      async () => {
+        const text = await (await fetch(`${url}/index.yaml`)).text();
+        if (text.length !== body.length) throw new Error("helm-index bench: short body");
+      },
+      RUNS,
+      1,
+    );
     // About the index's size: {"n":"c","v":"1.<i>.0"} is 25–28 characters with its comma.
     const json = JSON.stringify({ entries: Array.from({ length: Math.ceil(body.length / 27) }, (_, i) => ({ n: "c", v: `1.${i}.0` })) });
-    const parseJson = await measure(() => {
-      if (!(JSON.parse(json) as { entries: unknown[] }).entries.length) throw new Error("helm-index bench: empty");
-    }, RUNS, 1);
+    const parseJson = await measure(
+      () => {
+        if (!(JSON.parse(json) as { entries: unknown[] }).entries.length) throw new Error("helm-index bench: empty");
+      },
+      RUNS,
+      1,
+    );
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
     return [
       `one chart from a ${mb(body.length)} index of ${ENTRIES} entries on loopback: median ${ms(read)} of ${RUNS} (process RSS at most ${mb(peak)})`,

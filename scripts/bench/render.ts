@@ -57,9 +57,12 @@ export default async function bench(): Promise<string[]> {
       const xr = (r.options?.params as { oxr?: { metadata?: { name?: string } } } | undefined)?.oxr?.metadata?.name ?? "";
       perCase.set(xr, [...(perCase.get(xr) ?? []), r]);
     }
-    const floor = () => Promise.all([...perCase.values()].map(async (reqs) => {
-      for (const r of reqs) await engine.run(r);
-    }));
+    const floor = () =>
+      Promise.all(
+        [...perCase.values()].map(async (reqs) => {
+          for (const r of reqs) await engine.run(r);
+        }),
+      );
 
     // The result cache `npm run check` uses, in a directory of its own (primed by the first run).
     const cacheDir = mkdtempSync(join(tmpdir(), "bench-render-cache-"));

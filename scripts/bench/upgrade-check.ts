@@ -42,7 +42,8 @@ export default async function bench(): Promise<string[]> {
     let cases = 0;
     const upgrade = async (...extra: string[]) => {
       const r = await execa(process.execPath, [run, "upgrade-check", "--from", old, "--json", ...extra], { cwd: ROOT, reject: false });
-      if (r.exitCode !== 0) throw new Error(`upgrade-check found differences between package/ and its copy (exit ${r.exitCode}): ${r.stderr || r.stdout.slice(0, 2000)}`);
+      if (r.exitCode !== 0)
+        throw new Error(`upgrade-check found differences between package/ and its copy (exit ${r.exitCode}): ${r.stderr || r.stdout.slice(0, 2000)}`);
       const report = JSON.parse(r.stdout) as { cases: { renders?: { old: number; new: number } }[] };
       cases = report.cases.length;
       renders = report.cases.reduce((n, c) => n + (c.renders ? c.renders.old + c.renders.new : 0), 0);

@@ -84,7 +84,10 @@ export function diffAgainstDisk(files: ReadonlyMap<string, string>, root: string
   for (const [path, want] of files) {
     const have = readIfExists(join(root, path));
     if (have === want) continue;
-    drift.push({ path, patch: createTwoFilesPatch(`a/${path}`, `b/${path}`, have ?? "", want, have === undefined ? "(missing)" : "committed", "generated from kcl/") });
+    drift.push({
+      path,
+      patch: createTwoFilesPatch(`a/${path}`, `b/${path}`, have ?? "", want, have === undefined ? "(missing)" : "committed", "generated from kcl/"),
+    });
   }
   return drift;
 }

@@ -22,7 +22,11 @@ export async function readCatalogue(engine: KclEngine, root: string): Promise<Ca
   const docs = await engine.run({ files: [APPS_SOURCE], workDir: root, options: { catalogue: true } });
   const catalogue = (docs[0] as { catalogue?: unknown } | undefined)?.catalogue;
   const fields = ["app", "gate", "resource", "source", "version", "namespace"] as const;
-  if (!Array.isArray(catalogue) || catalogue.length === 0 || !catalogue.every((e) => e && typeof e === "object" && fields.every((f) => typeof (e as Record<string, unknown>)[f] === "string"))) {
+  if (
+    !Array.isArray(catalogue) ||
+    catalogue.length === 0 ||
+    !catalogue.every((e) => e && typeof e === "object" && fields.every((f) => typeof (e as Record<string, unknown>)[f] === "string"))
+  ) {
     throw new UserError(`${APPS_SOURCE}: with option catalogue=true it must define \`catalogue\`, a non-empty list of {${fields.join(", ")}} strings.`);
   }
   return catalogue as CatalogueEntry[];

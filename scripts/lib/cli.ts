@@ -29,7 +29,7 @@ export function errorReport(caught: unknown): ErrorReport {
 }
 
 /** Runs an entry's main function: exit code 0, 1 for errors a person can act on, 2 for usage, 70 for bugs. */
-export async function main(fn: () => Promise<number | void>): Promise<void> {
+export async function main(fn: () => Promise<number | undefined>): Promise<void> {
   try {
     process.exitCode = (await fn()) ?? 0;
   } catch (caught) {

@@ -49,9 +49,11 @@ export function parseCompatibility(text: string, file = COMPATIBILITY_FILE): Com
     const r = row as Record<string, unknown> | null;
     const where = `${file}: aiGateway[${i}]`;
     if (!r || typeof r !== "object") throw new UserError(`${where}: expected an object {aiGateway, envoyGateway} or {aiGateway, endOfLife: true}.`);
-    if (typeof r.aiGateway !== "string" || semver.validRange(r.aiGateway) === null) throw new UserError(`${where}.aiGateway: expected an npm semver range such as "0.7.x", got ${JSON.stringify(r.aiGateway)}.`);
+    if (typeof r.aiGateway !== "string" || semver.validRange(r.aiGateway) === null)
+      throw new UserError(`${where}.aiGateway: expected an npm semver range such as "0.7.x", got ${JSON.stringify(r.aiGateway)}.`);
     if (r.endOfLife === true) return { aiGateway: r.aiGateway, endOfLife: true };
-    if (typeof r.envoyGateway !== "string" || semver.validRange(r.envoyGateway) === null) throw new UserError(`${where}.envoyGateway: expected an npm semver range such as ">=1.8.0", got ${JSON.stringify(r.envoyGateway)}.`);
+    if (typeof r.envoyGateway !== "string" || semver.validRange(r.envoyGateway) === null)
+      throw new UserError(`${where}.envoyGateway: expected an npm semver range such as ">=1.8.0", got ${JSON.stringify(r.envoyGateway)}.`);
     return { aiGateway: r.aiGateway, envoyGateway: r.envoyGateway };
   });
 }
@@ -99,17 +101,30 @@ export function checkCompatibility(aiGateway: string, envoyGateway: string, rows
   const ai = plain(aiGateway, "AI Gateway");
   const eg = plain(envoyGateway, "Envoy Gateway");
   const series = aiGatewaySeriesFor(eg, rows);
-  const works = series.length ? `Envoy Gateway ${eg} works with AI Gateway ${series.join(", ")}` : `no AI Gateway series in ${COMPATIBILITY_FILE} supports Envoy Gateway ${eg}`;
+  const works = series.length
+    ? `Envoy Gateway ${eg} works with AI Gateway ${series.join(", ")}`
+    : `no AI Gateway series in ${COMPATIBILITY_FILE} supports Envoy Gateway ${eg}`;
   const row = rows.find((r) => inRange(ai, r.aiGateway));
   const base = { aiGateway: ai, envoyGateway: eg, aiGatewayForEnvoyGateway: series };
   if (!row) {
-    return { ...base, status: "unknown", compatible: false, message: `AI Gateway ${ai} is not in the compatibility table ${COMPATIBILITY_FILE}; add its row (which Envoy Gateway versions it needs) from the AI Gateway release notes` };
+    return {
+      ...base,
+      status: "unknown",
+      compatible: false,
+      message: `AI Gateway ${ai} is not in the compatibility table ${COMPATIBILITY_FILE}; add its row (which Envoy Gateway versions it needs) from the AI Gateway release notes`,
+    };
   }
   if (row.endOfLife || row.envoyGateway === undefined) {
     return { ...base, status: "end-of-life", compatible: false, message: `AI Gateway ${ai} is end of life (${row.aiGateway}); ${works}` };
   }
   if (inRange(eg, row.envoyGateway)) {
-    return { ...base, status: "compatible", compatible: true, needsEnvoyGateway: row.envoyGateway, message: `AI Gateway ${ai} needs Envoy Gateway ${row.envoyGateway}; ${eg} satisfies it` };
+    return {
+      ...base,
+      status: "compatible",
+      compatible: true,
+      needsEnvoyGateway: row.envoyGateway,
+      message: `AI Gateway ${ai} needs Envoy Gateway ${row.envoyGateway}; ${eg} satisfies it`,
+    };
   }
   return {
     ...base,

@@ -54,7 +54,20 @@ export interface PypiToolPin {
   cliVersions: string;
 }
 
-export type ToolName = "kcl" | "crossplane" | "function-auto-ready" | "helm" | "actionlint" | "chainsaw" | "registry" | "certgen" | "eg-validate" | "etcd" | "kube-apiserver" | "kubectl" | "crossplane-core";
+export type ToolName =
+  | "kcl"
+  | "crossplane"
+  | "function-auto-ready"
+  | "helm"
+  | "actionlint"
+  | "chainsaw"
+  | "registry"
+  | "certgen"
+  | "eg-validate"
+  | "etcd"
+  | "kube-apiserver"
+  | "kubectl"
+  | "crossplane-core";
 export type GoToolName = Exclude<ToolName, "kcl">;
 
 export interface Pins {
@@ -76,7 +89,6 @@ export interface Pins {
 
 export type Log = (line: string) => void;
 const stderrLog: Log = (line) => process.stderr.write(line + "\n");
-
 
 let pinsCache: Pins | undefined;
 export function loadPins(): Pins {
@@ -167,7 +179,11 @@ function buildIdentity(pin: GoToolPin): string {
     for (const entry of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) hash.update(`${path}\0`).update(readFileSync(join(dir, path))).update("\0");
+      else if (entry.isFile())
+        hash
+          .update(`${path}\0`)
+          .update(readFileSync(join(dir, path)))
+          .update("\0");
     }
   };
   try {
@@ -189,7 +205,13 @@ export async function ensureGoTool(name: GoToolName, log: Log = stderrLog, optio
  * tool (`dir` absolute or relative to the repository, e.g. a module generated per upstream version).
  * `name` selects the <NAME>_BIN override and names the lock.
  */
-export async function ensureGoBuild(name: ToolName, binName: string, pin: GoToolPin, log: Log = stderrLog, { toolsDir = TOOLS_DIR }: InstallOptions = {}): Promise<string> {
+export async function ensureGoBuild(
+  name: ToolName,
+  binName: string,
+  pin: GoToolPin,
+  log: Log = stderrLog,
+  { toolsDir = TOOLS_DIR }: InstallOptions = {},
+): Promise<string> {
   const envName = overrideVariable(name);
   // An override stands for the tool itself, never for one of its per-version variants.
   const override = binName === name ? process.env[envName] : undefined;
@@ -223,7 +245,9 @@ export async function ensureGoBuild(name: ToolName, binName: string, pin: GoTool
         /* reported below */
       }
       if (dl.exitCode !== 0 || !unpacked) {
-        throw new UserError(`cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`);
+        throw new UserError(
+          `cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`,
+        );
       }
       dir = unpacked;
     } else {
@@ -263,11 +287,16 @@ export async function systemProblems(): Promise<string[]> {
   const problems: string[] = [];
   const go = await works("go", ["env", "GOVERSION"]);
   const goVersion = semver.coerce(go.output.trim().replace(/^go/, ""))?.version;
-  if (!go.ok) problems.push("Go is not installed: install Go " + GO_MIN.replace(/\.0$/, "") + " or newer (https://go.dev/doc/install), or put its bin folder on PATH.");
-  else if (!goVersion || semver.lt(goVersion, GO_MIN)) problems.push(`Go ${go.output.trim()} is too old: the pinned tools need Go ${GO_MIN.replace(/\.0$/, "")} or newer (https://go.dev/doc/install).`);
+  if (!go.ok)
+    problems.push("Go is not installed: install Go " + GO_MIN.replace(/\.0$/, "") + " or newer (https://go.dev/doc/install), or put its bin folder on PATH.");
+  else if (!goVersion || semver.lt(goVersion, GO_MIN))
+    problems.push(`Go ${go.output.trim()} is too old: the pinned tools need Go ${GO_MIN.replace(/\.0$/, "")} or newer (https://go.dev/doc/install).`);
   const python = process.env.PYTHON || "python3";
   const pip = await works(python, ["-m", "pip", "--version"]);
-  if (!pip.ok) problems.push(`${python} with pip is not available: install Python 3.10+ with pip (Debian/Ubuntu: apt-get install python3 python3-pip), or set PYTHON to one.`);
+  if (!pip.ok)
+    problems.push(
+      `${python} with pip is not available: install Python 3.10+ with pip (Debian/Ubuntu: apt-get install python3 python3-pip), or set PYTHON to one.`,
+    );
   if (!(await works("git", ["--version"])).ok) problems.push("git is not installed: install it (Debian/Ubuntu: apt-get install git).");
   return problems;
 }
@@ -367,13 +396,26 @@ export async function ensureKcl(log: Log = stderrLog, { toolsDir = TOOLS_DIR }: 
     const r = await runWithProgress(
       "pip",
       python,
-      ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-warn-script-location", "--target", tmp, `${pin.package}==${pin.version}`],
+      [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--no-warn-script-location",
+        "--target",
+        tmp,
+        `${pin.package}==${pin.version}`,
+      ],
       { env: { PIP_ROOT_USER_ACTION: "ignore" } },
       log,
     );
     if (r.exitCode !== 0) {
       rmSync(tmp, { recursive: true, force: true });
-      throw new UserError(`installing ${pin.package} ${pin.version} with pip failed (see above). Check access to PyPI, or set KCL_BIN to a kcl CLI ${pin.cliVersions}.`);
+      throw new UserError(
+        `installing ${pin.package} ${pin.version} with pip failed (see above). Check access to PyPI, or set KCL_BIN to a kcl CLI ${pin.cliVersions}.`,
+      );
     }
     const check = await works(python, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(tmp)}); import kcl_lib.api`]);
     if (!check.ok) {
@@ -387,4 +429,3 @@ export async function ensureKcl(log: Log = stderrLog, { toolsDir = TOOLS_DIR }: 
     return { kind: "pylib", python, libDir, version: pin.version };
   });
 }
-

@@ -44,7 +44,6 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 
 export interface TokenServiceOptions {
@@ -114,7 +113,9 @@ export async function startTokenService(signer: Signer, options: TokenServiceOpt
       const [type, name, actions] = scope.split(":");
       if (!type || !name || actions === undefined) continue;
       if (options.privatePrefix && name.startsWith(options.privatePrefix) && !user) {
-        res.writeHead(401, { "content-type": "application/json", "www-authenticate": 'Basic realm="bump-test"' }).end(JSON.stringify({ details: "credentials required" }));
+        res
+          .writeHead(401, { "content-type": "application/json", "www-authenticate": 'Basic realm="bump-test"' })
+          .end(JSON.stringify({ details: "credentials required" }));
         return;
       }
       access.push({ type, name, actions: actions.split(",").filter(Boolean) });
@@ -130,7 +131,9 @@ export async function startTokenService(signer: Signer, options: TokenServiceOpt
       jti: randomBytes(8).toString("hex"),
       access,
     });
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token, access_token: token, expires_in: 3600, issued_at: new Date().toISOString() }));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ token, access_token: token, expires_in: 3600, issued_at: new Date().toISOString() }));
   });
   const port = await listen(server);
   const url = `http://127.0.0.1:${port}`;
@@ -158,7 +161,10 @@ export interface RegistryProcess {
 }
 
 /** Starts the registry on a free loopback port, storing under dir; with auth, it wants tokens from that realm. */
-export async function startDistributionRegistry(dir: string, auth?: { realm: string; service: string; issuer: string; certPath: string }): Promise<RegistryProcess> {
+export async function startDistributionRegistry(
+  dir: string,
+  auth?: { realm: string; service: string; issuer: string; certPath: string },
+): Promise<RegistryProcess> {
   const bin = await ensureGoTool("registry");
   let lastOutput = "";
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -299,10 +305,17 @@ export async function startPagingFront(upstream: string, maxPage: number): Promi
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: "x", tags: "1.0.0" }));
         return;
       }
-      res.writeHead(f.status, { "content-type": "application/json", ...f.headers }).end(f.body ?? JSON.stringify({ errors: [{ code: "UNKNOWN", message: `injected ${f.status}` }] }));
+      res
+        .writeHead(f.status, { "content-type": "application/json", ...f.headers })
+        .end(f.body ?? JSON.stringify({ errors: [{ code: "UNKNOWN", message: `injected ${f.status}` }] }));
       return;
     }
-    const up = await fetch(upstream + (m ? url.pathname : url.pathname + url.search), { method: req.method ?? "GET", headers, ...(body ? { body } : {}), redirect: "manual" });
+    const up = await fetch(upstream + (m ? url.pathname : url.pathname + url.search), {
+      method: req.method ?? "GET",
+      headers,
+      ...(body ? { body } : {}),
+      redirect: "manual",
+    });
     const text = Buffer.from(await up.arrayBuffer());
     if (!m || up.status !== 200 || req.method !== "GET") {
       const out: Record<string, string> = {};
@@ -386,7 +399,9 @@ export async function startOciHarness(options: OciHarnessOptions = {}): Promise<
       const u = new URL(tokens.realm);
       u.searchParams.set("service", service);
       for (const s of scopes) u.searchParams.append("scope", s);
-      const headers: Record<string, string> = credentials ? { authorization: "Basic " + Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") } : {};
+      const headers: Record<string, string> = credentials
+        ? { authorization: "Basic " + Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") }
+        : {};
       const r = await fetch(u, { headers });
       if (r.status !== 200) throw new Error(`token service: HTTP ${r.status}`);
       return ((await r.json()) as { token: string }).token;
@@ -417,7 +432,11 @@ export async function startOciHarness(options: OciHarnessOptions = {}): Promise<
       const queue = [...tags];
       const worker = async () => {
         for (let tag = queue.shift(); tag !== undefined; tag = queue.shift()) {
-          const r = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, { method: "PUT", headers: { ...auth, "content-type": "application/vnd.oci.image.manifest.v1+json" }, body: manifest });
+          const r = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, {
+            method: "PUT",
+            headers: { ...auth, "content-type": "application/vnd.oci.image.manifest.v1+json" },
+            body: manifest,
+          });
           const text = await r.text();
           if (r.status !== 201) throw new Error(`push ${repository}:${tag}: HTTP ${r.status} ${text}`);
         }

@@ -9,7 +9,14 @@ import { ROOT } from "../../scripts/lib/paths.js";
 import { copyRepo, type RepoCopy } from "../helpers/repo.js";
 
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).map((f) => [f, createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")]));
+  return Object.fromEntries(
+    readdirSync(dir).map((f) => [
+      f,
+      createHash("sha256")
+        .update(readFileSync(join(dir, f)))
+        .digest("hex"),
+    ]),
+  );
 }
 
 let engine: KclEngine;
@@ -87,7 +94,7 @@ describe("npm run build", () => {
     expect(at).toBeGreaterThan(0);
     const before = snapshot(join(repo.root, "package"));
     const probes = [
-      { text: 'policy = undefinedPolicy', token: "undefinedPolicy", error: /CompileError: name 'undefinedPolicy' is not defined/ },
+      { text: "policy = undefinedPolicy", token: "undefinedPolicy", error: /CompileError: name 'undefinedPolicy' is not defined/ },
       { text: 'policy = "x" +', token: "}", error: /InvalidSyntax/ },
     ];
     try {
@@ -117,7 +124,12 @@ describe("npm run build", () => {
       expect((await repo.run("build")).exitCode).toBe(0);
       const r = await repo.run("render", ["tests/cases/aws.yaml"]);
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^error: tests/cases/aws\\.yaml: .*package/compositions\\.yaml:\\d+:\\d+ \\(line ${at + 1} of the step's KCL source, kcl/aws\\.k:${at + 1}:\\d+\\): `, "m"));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^error: tests/cases/aws\\.yaml: .*package/compositions\\.yaml:\\d+:\\d+ \\(line ${at + 1} of the step's KCL source, kcl/aws\\.k:${at + 1}:\\d+\\): `,
+          "m",
+        ),
+      );
     } finally {
       repo.write("kcl/aws.k", original);
       expect((await repo.run("build")).exitCode).toBe(0);

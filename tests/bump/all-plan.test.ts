@@ -13,9 +13,19 @@ const pins = extractPins(readFileSync(join(ROOT, "kcl", "apps.k"), "utf8")).pins
 const pin = (variable: string) => pins.find((p) => p.variable === variable)!;
 const listing = (p: Pin, tags: string[]): PinLookup => ({
   ok: true,
-  resolved: p.charts.map((ref): ResolvedChart => ({ ref, source: ref.source, location: ref.source, set: collectVersions(tags, { oci: ref.datasource === "docker" }), requests: 1, ms: 1 })),
+  resolved: p.charts.map(
+    (ref): ResolvedChart => ({
+      ref,
+      source: ref.source,
+      location: ref.source,
+      set: collectVersions(tags, { oci: ref.datasource === "docker" }),
+      requests: 1,
+      ms: 1,
+    }),
+  ),
 });
-const plan = (lookups: Record<string, PinLookup>, major = false) => planAll({ pins, lookups: new Map(Object.entries(lookups)), major, compatibility: loadCompatibility() });
+const plan = (lookups: Record<string, PinLookup>, major = false) =>
+  planAll({ pins, lookups: new Map(Object.entries(lookups)), major, compatibility: loadCompatibility() });
 
 describe("planAll", () => {
   it("the policy: the same major unless --major, never below the pin", () => {
@@ -25,7 +35,10 @@ describe("planAll", () => {
   });
 
   it("holds AI Gateway back from a version the compatibility table does not know, saying so", () => {
-    const p = plan({ aiGateway: listing(pin("aiGateway"), ["v0.5.0", "v1.1.0", "v1.2.0"]), envoyGateway: listing(pin("envoyGateway"), ["v1.7.0", "v1.9.0"]) }, true);
+    const p = plan(
+      { aiGateway: listing(pin("aiGateway"), ["v0.5.0", "v1.1.0", "v1.2.0"]), envoyGateway: listing(pin("envoyGateway"), ["v1.7.0", "v1.9.0"]) },
+      true,
+    );
     expect(p.moves.map((m) => `${m.pin.variable} ${m.to}`)).toEqual(["envoyGateway v1.9.0", "aiGateway v1.1.0"]);
     expect(p.held).toHaveLength(1);
     expect(p.held[0]).toMatchObject({ at: "v1.1.0", newest: "1.2.0" });

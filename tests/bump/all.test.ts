@@ -58,7 +58,10 @@ const withPins = (text: string, values: Record<string, string>) => {
 /** The newest stable version in `versions` that the same major as `current` allows. */
 const newestSameMajor = (versions: string[], current: string) => {
   const plain = current.replace(/^v/, "");
-  return semver.maxSatisfying(versions.map((v) => v.replace(/^v/, "")), `>=${plain} <${semver.major(plain) + 1}.0.0`)!;
+  return semver.maxSatisfying(
+    versions.map((v) => v.replace(/^v/, "")),
+    `>=${plain} <${semver.major(plain) + 1}.0.0`,
+  )!;
 };
 const okSteps = (): Record<string, StubStep> => ({
   build: { write: { "package/compositions.yaml": "# stub build\n{{apps}}" } },
@@ -68,8 +71,13 @@ const okSteps = (): Record<string, StubStep> => ({
 });
 // The extra overrides come first: for the same FROM the first one wins.
 const envWith = (...extra: string[]) => ({ CHART_SOURCE_OVERRIDES: [...extra, ...overrides].join(",") });
-const bumpAll = (root: string, extra: Partial<BumpAllOptions> = {}) => runBumpAll({ root, env: envWith(), http: { timeoutMs: 2000, retries: 1, backoffMs: 10 }, ...extra });
-const failure = (p: Promise<unknown>) => p.then(() => new Error("expected the bump to fail"), (e: Error) => e);
+const bumpAll = (root: string, extra: Partial<BumpAllOptions> = {}) =>
+  runBumpAll({ root, env: envWith(), http: { timeoutMs: 2000, retries: 1, backoffMs: 10 }, ...extra });
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => new Error("expected the bump to fail"),
+    (e: Error) => e,
+  );
 
 beforeAll(async () => {
   h = await startOciHarness({ maxPage: 4 });
@@ -148,7 +156,9 @@ describe("the plan", () => {
     expect(out.plan.moves.map((m) => m.pin.variable)).toEqual(expect.arrayContaining(["cilium", "keda", "aiGateway", "envoyGateway"]));
 
     const strict = await failure(runBumpAll({ root, env, http: { timeoutMs: 2000, retries: 0, backoffMs: 5 }, strict: true }));
-    expect(strict.message).toMatch(/^--strict: 1 chart registry could not be read; nothing was written:\n  crossplane \(http:\/\/127\.0\.0\.1:\d+\/stable\): cannot get/);
+    expect(strict.message).toMatch(
+      /^--strict: 1 chart registry could not be read; nothing was written:\n {2}crossplane \(http:\/\/127\.0\.0\.1:\d+\/stable\): cannot get/,
+    );
     expect(existsSync(lockPath(root))).toBe(false);
   });
 
@@ -164,7 +174,11 @@ describe("the plan", () => {
     expect(ai.to).toBe(`v${best}`);
     expect(ai.partner).toBeUndefined();
     expect(out.plan.held).toEqual([
-      expect.objectContaining({ at: `v${best}`, newest: "0.7.0", reason: `AI Gateway 0.7.0 needs Envoy Gateway >=1.8.0; Envoy Gateway stays at ${eg} (its registry could not be read)` }),
+      expect.objectContaining({
+        at: `v${best}`,
+        newest: "0.7.0",
+        reason: `AI Gateway 0.7.0 needs Envoy Gateway >=1.8.0; Envoy Gateway stays at ${eg} (its registry could not be read)`,
+      }),
     ]);
     expect(out.plan.held[0]!.pin.variable).toBe("aiGateway");
     expect(out.plan.skipped.find((s) => s.pin.variable === "envoyGateway")!.failures![0]!.chart).toBe("gateway-helm");
@@ -219,7 +233,12 @@ describe("applying the plan", () => {
     const second = await bumpAll(root);
     expect(second.plan.moves).toEqual([]);
     expect(second.applied).toBeUndefined();
-    expect(second.plan.current.map((c) => c.pin.variable).sort()).toEqual(first.plan.moves.map((m) => m.pin.variable).concat(first.plan.current.map((c) => c.pin.variable)).sort());
+    expect(second.plan.current.map((c) => c.pin.variable).sort()).toEqual(
+      first.plan.moves
+        .map((m) => m.pin.variable)
+        .concat(first.plan.current.map((c) => c.pin.variable))
+        .sort(),
+    );
   });
 });
 
@@ -235,9 +254,17 @@ describe("the command line", () => {
     const before = tree(root);
     const json = await cli(["--all", "--dry-run", "--json", "--root", root], envWith());
     expect(json.code).toBe(0);
-    const plan = JSON.parse(json.stdout) as { dryRun: boolean; moves: { chart: string; from: string; to: string; partner?: string }[]; skipped: { chart: string }[] };
+    const plan = JSON.parse(json.stdout) as {
+      dryRun: boolean;
+      moves: { chart: string; from: string; to: string; partner?: string }[];
+      skipped: { chart: string }[];
+    };
     expect(plan.dryRun).toBe(true);
-    expect(plan.moves.find((m) => m.chart === "ai-gateway")).toMatchObject({ from: "v0.5.0", to: "v0.7.0", partner: expect.stringContaining("moves together with envoy-gateway") });
+    expect(plan.moves.find((m) => m.chart === "ai-gateway")).toMatchObject({
+      from: "v0.5.0",
+      to: "v0.7.0",
+      partner: expect.stringContaining("moves together with envoy-gateway"),
+    });
     expect(plan.skipped.map((s) => s.chart)).toEqual(["openfunction"]);
 
     const md = await cli(["--all", "--dry-run", "--markdown", "--root", root], envWith());
@@ -246,7 +273,9 @@ describe("the command line", () => {
 
     const text = await cli(["--all", "--dry-run", "--root", root], envWith());
     expect(text.stdout).toContain("  keda 2.19.0 → 2.19.1 (keda)");
-    expect(text.stdout.trim().split("\n").at(-1)).toBe("dry run: nothing written; the bump would write kcl/apps.k, then run build, check --update, verify, lint --fix --e2e");
+    expect(text.stdout.trim().split("\n").at(-1)).toBe(
+      "dry run: nothing written; the bump would write kcl/apps.k, then run build, check --update, verify, lint --fix --e2e",
+    );
     expect(tree(root)).toEqual(before);
   });
 
@@ -279,7 +308,9 @@ describe("with the real pipeline", () => {
     expect(out.applied!.steps.map((s) => `${s.name} ${s.status}`)).toEqual(STEP_NAMES.map((n) => `${n} ok`));
     const ai = out.plan.moves.find((m) => m.pin.variable === "aiGateway")!;
     const changed = out.applied!.changedFiles;
-    expect(changed).toEqual(expect.arrayContaining(["kcl/apps.k", "package/compositions.yaml", "tests/golden/app-envoy-gateway.yaml", "tests/e2e/app-envoy-gateway/ai-gateway.yaml"]));
+    expect(changed).toEqual(
+      expect.arrayContaining(["kcl/apps.k", "package/compositions.yaml", "tests/golden/app-envoy-gateway.yaml", "tests/e2e/app-envoy-gateway/ai-gateway.yaml"]),
+    );
     // OCI charts render as dot-kubernetes wrote them: the version without the tag's "v".
     expect(readFileSync(join(root, "tests", "e2e", "app-envoy-gateway", "ai-gateway.yaml"), "utf8")).toContain(`version: ${ai.to.replace(/^v/, "")}`);
     expect(await run(["build", "--check"])).toBe(0);

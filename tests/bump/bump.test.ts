@@ -43,7 +43,11 @@ const withPin = (text: string, variable: string, value: string) => {
 const okSteps = (): Record<string, StubStep> => ({ build: { write: { "package/compositions.yaml": "# stub build\n{{apps}}" } }, verify: {} });
 const bump = (root: string, requests: BumpOptions["requests"], extra: Partial<BumpOptions> = {}) =>
   runBump({ root, env, requests, http: { timeoutMs: 2000, retries: 1, backoffMs: 10 }, ...extra });
-const failure = (p: Promise<unknown>) => p.then(() => new Error("expected the bump to fail"), (e: Error) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => new Error("expected the bump to fail"),
+    (e: Error) => e,
+  );
 
 beforeAll(async () => {
   h = await startOciHarness({ maxPage: 5 });
@@ -77,7 +81,9 @@ describe("resolving and applying", () => {
     expect(readApps(root)).toBe(after);
     expect(readFileSync(join(root, "package", "compositions.yaml"), "utf8")).toBe(`# stub build\n${after}`);
     expect(out.lines[0]).toBe(`aiGateway: ${current} -> v${want}  (newest matching 0.6.x)`);
-    expect(out.lines[1]).toBe(`  ai-gateway-helm from oci://docker.io/envoyproxy/ai-gateway-helm (read from oci://${h.host}/envoyproxy/ai-gateway-helm, CHART_SOURCE_OVERRIDES)`);
+    expect(out.lines[1]).toBe(
+      `  ai-gateway-helm from oci://docker.io/envoyproxy/ai-gateway-helm (read from oci://${h.host}/envoyproxy/ai-gateway-helm, CHART_SOURCE_OVERRIDES)`,
+    );
     expect(out.lines[2]).toContain("ai-gateway-crds-helm from oci://docker.io/envoyproxy/ai-gateway-crds-helm");
     expect(out.lines.join("\n")).toMatch(/steps: build ok \([\d.]+ s\), check --update skipped \(scripts\/check\.ts does not exist yet\), verify ok/);
     expect(out.lines.at(-1)).toBe("files changed: kcl/apps.k, package/compositions.yaml");
@@ -97,7 +103,9 @@ describe("resolving and applying", () => {
     const root = makeRoot({ steps: okSteps() });
     const before = tree(root);
     const out = await bump(root, [{ name: "keda", range: "^2.19" }], { dryRun: true });
-    expect(out.lines.at(-1)).toBe("dry run: nothing written; a bump would write kcl/apps.k, then run build, check --update (skipped: scripts/check.ts does not exist yet), verify");
+    expect(out.lines.at(-1)).toBe(
+      "dry run: nothing written; a bump would write kcl/apps.k, then run build, check --update (skipped: scripts/check.ts does not exist yet), verify",
+    );
     expect(tree(root)).toEqual(before);
     expect(existsSync(join(root, ".cache"))).toBe(false);
   });
@@ -139,7 +147,9 @@ describe("resolving and applying", () => {
     const root = makeRoot({ steps: okSteps() });
     const before = tree(root);
     const err = await failure(bump(root, [{ name: "envoy-gateway", range: "1.6.x" }]));
-    expect(err.message).toMatch(/the newest version of gateway-helm matching 1\.6\.x is 1\.6\.7, older than the current pin v1\.7\.0 \(_envoyGateway\); pass --allow-downgrade/);
+    expect(err.message).toMatch(
+      /the newest version of gateway-helm matching 1\.6\.x is 1\.6\.7, older than the current pin v1\.7\.0 \(_envoyGateway\); pass --allow-downgrade/,
+    );
     expect(tree(root)).toEqual(before);
     const out = await bump(root, [{ name: "envoy-gateway", range: "1.6.x" }], { allowDowngrade: true });
     expect(out.lines[0]).toContain("v1.7.0 -> v1.6.7 (downgrade)");
@@ -157,7 +167,9 @@ describe("the compatibility gate", () => {
     expect(verdict.compatible).toBe(false);
     const err = await failure(bump(root, [{ name: "ai-gateway", range: "0.x" }]));
     expect(err.message).toContain(`AI Gateway v${ai} (_aiGateway, was ${pinValue(apps, "aiGateway")}) needs Envoy Gateway ${verdict.needsEnvoyGateway}`);
-    expect(err.message).toContain(`Envoy Gateway ${eg} (_envoyGateway) does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI Gateway ${verdict.aiGatewayForEnvoyGateway.join(" or ")}`);
+    expect(err.message).toContain(
+      `Envoy Gateway ${eg} (_envoyGateway) does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI Gateway ${verdict.aiGatewayForEnvoyGateway.join(" or ")}`,
+    );
     expect(err.message).toContain("correct data/compatibility.json");
     expect(tree(root)).toEqual(before);
 
@@ -175,7 +187,9 @@ describe("the compatibility gate", () => {
   it("--force is refused: the pin could never pass verify's eg-compat", async () => {
     const root = makeRoot({ steps: okSteps() });
     const before = tree(root);
-    const r = await execFileAsync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, "ai-gateway", "0.x", "--force"], { env: { ...process.env, ...env } }).then(
+    const r = await execFileAsync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, "ai-gateway", "0.x", "--force"], {
+      env: { ...process.env, ...env },
+    }).then(
       () => ({ code: 0, stderr: "" }),
       (e: { code: number; stderr: string }) => e,
     );
@@ -210,15 +224,20 @@ describe("bad input leaves everything as it was", () => {
 
   it("a missing marker names the line and the marker to add", async () => {
     const root = makeRoot({ apps: (t) => t.replace(/^# renovate: datasource=helm depName=keda registryUrl=\S+\n/m, "") });
-    const line = readApps(root).split("\n").findIndex((l) => l.startsWith("_keda ")) + 1;
+    const line =
+      readApps(root)
+        .split("\n")
+        .findIndex((l) => l.startsWith("_keda ")) + 1;
     const err = await failure(bump(root, [{ name: "keda", range: "*" }]));
     expect(err.message).toContain(`kcl/apps.k:${line}: _keda: it has no marker above it; add one of:`);
     expect(err.message).toContain("# renovate: datasource=helm depName=<chart> registryUrl=<https://chart-repo>");
   });
 
   it("a malformed marker stops every bump, naming its line", async () => {
-    const root = makeRoot({ apps: (t) => t.replace(/^# renovate: datasource=helm depName=keda registryUrl=\S+$/m, "# renovate: datasource=helm depName=keda") });
-    const line = readApps(root).split("\n").findIndex((l) => l === "# renovate: datasource=helm depName=keda") + 1;
+    const root = makeRoot({
+      apps: (t) => t.replace(/^# renovate: datasource=helm depName=keda registryUrl=\S+$/m, "# renovate: datasource=helm depName=keda"),
+    });
+    const line = readApps(root).split("\n").indexOf("# renovate: datasource=helm depName=keda") + 1;
     const before = tree(root);
     const err = await failure(bump(root, [{ name: "cilium", range: "*" }]));
     expect(err.message).toContain(`kcl/apps.k:${line}: a datasource=helm marker needs registryUrl=<https://chart-repo>`);
@@ -230,7 +249,14 @@ describe("bad input leaves everything as it was", () => {
     const root = makeRoot({ steps: okSteps() });
     const before = tree(root);
     const port = await unusedPort();
-    const err = await failure(runBump({ root, env: { CHART_SOURCE_OVERRIDES: `oci://docker.io/=oci://127.0.0.1:${port}/` }, requests: [{ name: "envoy-gateway", range: "1.8.x" }], http: { retries: 1, backoffMs: 5 } }));
+    const err = await failure(
+      runBump({
+        root,
+        env: { CHART_SOURCE_OVERRIDES: `oci://docker.io/=oci://127.0.0.1:${port}/` },
+        requests: [{ name: "envoy-gateway", range: "1.8.x" }],
+        http: { retries: 1, backoffMs: 5 },
+      }),
+    );
     expect(err.message).toMatch(new RegExp(`cannot get http://127\\.0\\.0\\.1:${port}/v2/envoyproxy/gateway-helm/tags/list: connection refused`));
     expect(tree(root)).toEqual(before);
     expect(existsSync(lockPath(root))).toBe(false);
@@ -290,7 +316,10 @@ describe("bad input leaves everything as it was", () => {
 
 describe("the command line (node scripts/run.mjs bump, as npm run bump runs it)", () => {
   const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
-    execFileAsync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", ...args], { env: { ...process.env, ...env, ...extraEnv }, timeout: 60_000 }).then(
+    execFileAsync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", ...args], {
+      env: { ...process.env, ...env, ...extraEnv },
+      timeout: 60_000,
+    }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
@@ -301,7 +330,8 @@ describe("the command line (node scripts/run.mjs bump, as npm run bump runs it)"
     expect(r.code).toBe(0);
     const rows = r.stdout.trim().split("\n");
     expect(rows[0]).toMatch(/^alias\s+variable\s+current\s+chart\s+source$/);
-    for (const p of extractPins(readApps(root)).pins) expect(r.stdout).toMatch(new RegExp(`\\s${p.variable}\\s+${p.kind === "tarball" ? "\\(tarball\\)" : p.value.replace(/\./g, "\\.")}\\s`));
+    for (const p of extractPins(readApps(root)).pins)
+      expect(r.stdout).toMatch(new RegExp(`\\s${p.variable}\\s+${p.kind === "tarball" ? "\\(tarball\\)" : p.value.replace(/\./g, "\\.")}\\s`));
     expect(r.stdout).toContain(`oci://docker.io/envoyproxy/ai-gateway-crds-helm (read from oci://${h.host}/envoyproxy/ai-gateway-crds-helm)`);
   });
 
@@ -320,9 +350,17 @@ describe("the command line (node scripts/run.mjs bump, as npm run bump runs it)"
 
   it("Ctrl-C during a step stops it and restores every file", async () => {
     const ready = join(makeRoot(), "ready");
-    const root = makeRoot({ steps: { build: { write: { "package/compositions.yaml": "half-built\n", "tests/golden/partial.yaml": "x\n" }, readyFile: ready, sleepMs: 60_000 }, verify: {} } });
+    const root = makeRoot({
+      steps: {
+        build: { write: { "package/compositions.yaml": "half-built\n", "tests/golden/partial.yaml": "x\n" }, readyFile: ready, sleepMs: 60_000 },
+        verify: {},
+      },
+    });
     const before = tree(root);
-    const child = spawn(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, "keda", "^2.19"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, "keda", "^2.19"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -360,7 +398,9 @@ describe("with the real pipeline", () => {
     const changed = out.applied!.changedFiles;
     expect(changed).toEqual(expect.arrayContaining(["kcl/apps.k", "package/compositions.yaml", "package/README.md"]));
     expect(readFileSync(join(root, "package", "compositions.yaml"), "utf8")).toContain(`_aiGateway = "${want}"`);
-    const goldensWithAi = Object.keys(before).filter((f) => f.startsWith("tests/golden/") && Buffer.from(before[f]!, "base64").toString().includes("ai-gateway-helm"));
+    const goldensWithAi = Object.keys(before).filter(
+      (f) => f.startsWith("tests/golden/") && Buffer.from(before[f]!, "base64").toString().includes("ai-gateway-helm"),
+    );
     expect(goldensWithAi.length).toBeGreaterThan(0);
     for (const g of goldensWithAi) {
       expect(changed).toContain(g);

@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 const http = () => new HttpClient({ timeoutMs: 5000, retries: 2, backoffMs: 5 });
-const failure = (p: Promise<unknown>) => p.then(() => new Error("expected a failure"), (e: Error) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => new Error("expected a failure"),
+    (e: Error) => e,
+  );
 const ESC = "\u001b";
 const HOSTILE = `${ESC}]0;pwned${ESC}\\${ESC}[2J${ESC}[31mred\u0007\u009b1m\u202eevil`;
 const tagsList = (tags: string[], headers: Record<string, string> = {}) => ({ body: JSON.stringify({ name: "envoyproxy/gateway-helm", tags }), headers });
@@ -65,9 +69,17 @@ describe("tags/list pages", () => {
     expect(listing.invalid).toBe(2);
 
     const root = makeRoot();
-    const out = await runBump({ root, env: { CHART_SOURCE_OVERRIDES: `oci://docker.io/=oci://${f.host}/` }, requests: [{ name: "envoy-gateway", range: "1.8.x" }], dryRun: true, http: { retries: 0 } });
+    const out = await runBump({
+      root,
+      env: { CHART_SOURCE_OVERRIDES: `oci://docker.io/=oci://${f.host}/` },
+      requests: [{ name: "envoy-gateway", range: "1.8.x" }],
+      dryRun: true,
+      http: { retries: 0 },
+    });
     expect(out.plan.changes[0]!.to).toBe("v1.8.1");
-    expect(out.lines).toContain(`note: gateway-helm from oci://${f.host}/envoyproxy/gateway-helm: 2 tags set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`);
+    expect(out.lines).toContain(
+      `note: gateway-helm from oci://${f.host}/envoyproxy/gateway-helm: 2 tags set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`,
+    );
   });
 });
 
@@ -79,7 +91,9 @@ describe("text from a registry is printed with control characters escaped", () =
 
   it("an error message from the registry (JSON errors[] and a plain 5xx body)", async () => {
     const f = await fake((url) =>
-      url.pathname.includes("/json/") ? { status: 404, body: JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message: `no such thing ${HOSTILE}` }] }) } : { status: 503, body: `down ${HOSTILE}`, headers: { "content-type": "text/plain" } },
+      url.pathname.includes("/json/")
+        ? { status: 404, body: JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message: `no such thing ${HOSTILE}` }] }) }
+        : { status: 503, body: `down ${HOSTILE}`, headers: { "content-type": "text/plain" } },
     );
     for (const repo of ["json/chart", "plain/chart"]) {
       const err = await failure(listOciTags(`oci://${f.host}/${repo}`, { http: http(), env: {} }));
@@ -93,7 +107,9 @@ describe("text from a registry is printed with control characters escaped", () =
     const index = `apiVersion: v1\nentries:\n  "${HOSTILE.replace(/\\/g, "\\\\").replace(/[\u0000-\u001f\u007f-\u009f\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}":\n  - name: x\n    version: 1.0.0\n`;
     const f = await fake(() => ({ body: index, headers: { "content-type": "application/yaml" } }));
     const root = makeRoot();
-    const err = await failure(runBump({ root, env: { CHART_SOURCE_OVERRIDES: `https://kedacore.github.io/charts=${f.url}` }, requests: [{ name: "keda", range: "*" }], dryRun: true }));
+    const err = await failure(
+      runBump({ root, env: { CHART_SOURCE_OVERRIDES: `https://kedacore.github.io/charts=${f.url}` }, requests: [{ name: "keda", range: "*" }], dryRun: true }),
+    );
     expect(err.message).toContain(`the repository has no chart keda (it has: ${escapeControls(HOSTILE)})`);
     expect(err.message).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
   });
@@ -103,7 +119,9 @@ describe("credentials in URLs", () => {
   const SECRET = "hunter2-Pa55";
 
   it("redactUserinfo and printable hide user:password@ wherever it appears", () => {
-    expect(redactUserinfo(`read from oci://bob:${SECRET}@mirror:5000/charts and https://tok@x.io/`)).toBe("read from oci://***@mirror:5000/charts and https://***@x.io/");
+    expect(redactUserinfo(`read from oci://bob:${SECRET}@mirror:5000/charts and https://tok@x.io/`)).toBe(
+      "read from oci://***@mirror:5000/charts and https://***@x.io/",
+    );
     expect(printable(`https://bob:${SECRET}@h/${ESC}[2J`)).toBe("https://***@h/\\x1b[2J");
   });
 
@@ -129,9 +147,13 @@ describe("credentials in URLs", () => {
 
   it("a marker's registryUrl with credentials: one refusal, no request, no retry; redacted in the resolving line and --list", async () => {
     const f = await fake(() => ({ body: "apiVersion: v1\nentries: {}\n" }));
-    const root = makeRoot({ apps: (t) => t.replace("registryUrl=https://kedacore.github.io/charts\n_keda", `registryUrl=http://bob:${SECRET}@${f.host}/charts\n_keda`) });
+    const root = makeRoot({
+      apps: (t) => t.replace("registryUrl=https://kedacore.github.io/charts\n_keda", `registryUrl=http://bob:${SECRET}@${f.host}/charts\n_keda`),
+    });
     const logged: string[] = [];
-    const err = await failure(runBump({ root, env: {}, requests: [{ name: "keda", range: "*" }], dryRun: true, log: (l) => logged.push(l), http: { retries: 2, backoffMs: 5 } }));
+    const err = await failure(
+      runBump({ root, env: {}, requests: [{ name: "keda", range: "*" }], dryRun: true, log: (l) => logged.push(l), http: { retries: 2, backoffMs: 5 } }),
+    );
     expect(err.message).toBe(
       `http://***@${f.host}/charts: credentials in a registry URL are not used (they would be printed and cannot be sent safely); remove them from the URL and set ${credentialsVariable(f.host)}=<user>:<password-or-token> instead.`,
     );
@@ -143,7 +165,9 @@ describe("credentials in URLs", () => {
   });
 
   it("a redirect or Link to a URL with credentials is refused without a retry", async () => {
-    const f = await fake((url) => (url.pathname.startsWith("/v2/") ? { status: 307, headers: { location: `http://bob:${SECRET}@${url.host}/elsewhere` } } : { status: 200, body: "{}" }));
+    const f = await fake((url) =>
+      url.pathname.startsWith("/v2/") ? { status: 307, headers: { location: `http://bob:${SECRET}@${url.host}/elsewhere` } } : { status: 200, body: "{}" },
+    );
     const client = http();
     const err = await failure(listOciTags(`oci://${f.host}/envoyproxy/gateway-helm`, { http: client, env: {} }));
     expect(err.message).toContain(`http://***@${f.host}/elsewhere: credentials in a registry URL are not used`);
@@ -159,17 +183,26 @@ describe("which credentials go where (Docker's token flow)", () => {
 
   it("CHART_REGISTRY_AUTH_<registry host> goes as Basic to the token realm the registry names, also on another origin; the token goes to the registry", async () => {
     const tokens = await fake(() => ({ body: JSON.stringify({ token: "abc.def.ghi" }) }));
-    const registry = await fake((url, req) =>
-      req.headers.authorization === "Bearer abc.def.ghi" ? tagsList(["1.8.0"]) : { status: 401, headers: { "www-authenticate": `Bearer realm="${tokens.url}/token",service="fake"` }, body: "{}" },
+    const registry = await fake((_url, req) =>
+      req.headers.authorization === "Bearer abc.def.ghi"
+        ? tagsList(["1.8.0"])
+        : { status: 401, headers: { "www-authenticate": `Bearer realm="${tokens.url}/token",service="fake"` }, body: "{}" },
     );
-    const listing = await listOciTags(`oci://${registry.host}/envoyproxy/gateway-helm`, { http: http(), env: { [credentialsVariable(registry.host)]: `${USER}:${PASSWORD}` } });
+    const listing = await listOciTags(`oci://${registry.host}/envoyproxy/gateway-helm`, {
+      http: http(),
+      env: { [credentialsVariable(registry.host)]: `${USER}:${PASSWORD}` },
+    });
     expect(listing.tags).toEqual(["1.8.0"]);
     expect(tokens.requests.map((r) => r.authorization)).toEqual([basic]);
     expect(registry.requests.map((r) => r.authorization)).toEqual([undefined, "Bearer abc.def.ghi"]);
   });
 
   it("never sends them to a realm over plain HTTP away from loopback", async () => {
-    const registry = await fake(() => ({ status: 401, headers: { "www-authenticate": `Bearer realm="http://token.example.test/token",service="fake"` }, body: "{}" }));
+    const registry = await fake(() => ({
+      status: 401,
+      headers: { "www-authenticate": `Bearer realm="http://token.example.test/token",service="fake"` },
+      body: "{}",
+    }));
     const client = http();
     const variable = credentialsVariable(registry.host);
     const err = await failure(listOciTags(`oci://${registry.host}/envoyproxy/gateway-helm`, { http: client, env: { [variable]: `${USER}:${PASSWORD}` } }));

@@ -13,7 +13,10 @@ import { helm, packageChart, removeTemps, tempDir } from "./helpers.js";
 /** What a full parse reads: string versions, and entries without one. */
 function parsed(text: string, chart: string) {
   const entries = (parse(text) as { entries: Record<string, { version?: unknown }[]> }).entries[chart]!;
-  return { versions: entries.flatMap((e) => (typeof e.version === "string" ? [e.version] : [])), skipped: entries.filter((e) => typeof e.version !== "string").length };
+  return {
+    versions: entries.flatMap((e) => (typeof e.version === "string" ? [e.version] : [])),
+    skipped: entries.filter((e) => typeof e.version !== "string").length,
+  };
 }
 
 let realIndex: string;

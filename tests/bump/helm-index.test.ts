@@ -61,7 +61,9 @@ describe("Helm repository index.yaml", () => {
   });
 
   it("names the charts a repository has when the marker's chart is not there", async () => {
-    await expect(listHelmVersions(`${server.url}/charts`, "kedaa", { http: http(), env: {} })).rejects.toThrow(/has no chart kedaa \(it has: keda, keda-add-ons-http\)/);
+    await expect(listHelmVersions(`${server.url}/charts`, "kedaa", { http: http(), env: {} })).rejects.toThrow(
+      /has no chart kedaa \(it has: keda, keda-add-ons-http\)/,
+    );
   });
 
   it("reports a missing index, a broken one and one of the wrong shape", async () => {
@@ -75,7 +77,9 @@ describe("Helm repository index.yaml", () => {
   it("retries a 503 and then reports it", async () => {
     server.status = 503;
     const before = server.requests.length;
-    await expect(listHelmVersions(`${server.url}/charts`, "keda", { http: http(), env: {} })).rejects.toThrow(/HTTP 503 Service Unavailable: injected 503 \(3 attempts\)/);
+    await expect(listHelmVersions(`${server.url}/charts`, "keda", { http: http(), env: {} })).rejects.toThrow(
+      /HTTP 503 Service Unavailable: injected 503 \(3 attempts\)/,
+    );
     expect(server.requests.length - before).toBe(3);
   });
 });
@@ -94,10 +98,14 @@ describe("a large index (a fake repository: helm would take minutes to index a m
 
       // The whole command line with the heap capped: parsing the full index needed gigabytes.
       const root = makeRoot();
-      const r = await execFileAsync(process.execPath, ["--max-old-space-size=256", join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, "--dry-run", "keda", "*"], {
-        env: { ...process.env, CHART_SOURCE_OVERRIDES: `https://kedacore.github.io/charts=${f.url}` },
-        timeout: 120_000,
-      }).catch((e: { code: number; stderr: string }) => e);
+      const r = await execFileAsync(
+        process.execPath,
+        ["--max-old-space-size=256", join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, "--dry-run", "keda", "*"],
+        {
+          env: { ...process.env, CHART_SOURCE_OVERRIDES: `https://kedacore.github.io/charts=${f.url}` },
+          timeout: 120_000,
+        },
+      ).catch((e: { code: number; stderr: string }) => e);
       expect((r as { stderr: string }).stderr).not.toContain("heap out of memory");
       expect((r as { stdout?: string }).stdout).toMatch(/^keda: \S+ -> 99\.1\.0 /m);
     } finally {
@@ -119,11 +127,16 @@ describe("a large index (a fake repository: helm would take minutes to index a m
 
   it("an index not in helm's layout (JSON) is read whole when small, refused when large", async () => {
     const small = JSON.stringify({ apiVersion: "v1", entries: { keda: KEDA.map((version) => ({ name: "keda", version })) } });
-    const large = JSON.stringify({ apiVersion: "v1", entries: { keda: [{ name: "keda", version: "1.0.0" }], pad: [{ description: "x".repeat(FULL_PARSE_LIMIT) }] } });
+    const large = JSON.stringify({
+      apiVersion: "v1",
+      entries: { keda: [{ name: "keda", version: "1.0.0" }], pad: [{ description: "x".repeat(FULL_PARSE_LIMIT) }] },
+    });
     const f = await startFakeServer((url) => ({ body: url.pathname.startsWith("/small/") ? small : large }));
     try {
       expect((await listHelmVersions(`${f.url}/small`, "keda", { http: http(), env: {} })).versions).toEqual(KEDA);
-      await expect(listHelmVersions(`${f.url}/large`, "keda", { http: http(), env: {} })).rejects.toThrow(/a 8\.0 MB index not laid out as helm writes it .*only up to 8 MB/);
+      await expect(listHelmVersions(`${f.url}/large`, "keda", { http: http(), env: {} })).rejects.toThrow(
+        /a 8\.0 MB index not laid out as helm writes it .*only up to 8 MB/,
+      );
     } finally {
       await f.close();
     }

@@ -149,7 +149,10 @@ export async function packageChart(outDir: string, name: string, versions: reado
   const src = tempDir("bump-chart-");
   mkdirSync(join(src, name, "templates"), { recursive: true });
   writeFileSync(join(src, name, "Chart.yaml"), `apiVersion: v2\nname: ${name}\ndescription: test chart for npm run bump\nversion: 0.1.0\n`);
-  writeFileSync(join(src, name, "templates", "configmap.yaml"), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  version: {{ .Chart.Version | quote }}\n`);
+  writeFileSync(
+    join(src, name, "templates", "configmap.yaml"),
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  version: {{ .Chart.Version | quote }}\n`,
+  );
   mkdirSync(outDir, { recursive: true });
   const out: string[] = [];
   for (const v of versions) {
@@ -232,7 +235,9 @@ export interface FakeServer {
  * A fake registry: answers every request with `handler` (status, headers, body). For what a real
  * registry never does (huge pages, hostile text, endless pages, odd token realms).
  */
-export async function startFakeServer(handler: (url: URL, req: IncomingMessage) => { status?: number; headers?: Record<string, string>; body?: string | Buffer }): Promise<FakeServer> {
+export async function startFakeServer(
+  handler: (url: URL, req: IncomingMessage) => { status?: number; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<FakeServer> {
   const requests: FakeServer["requests"] = [];
   let base = "";
   const server = createServer((req, res) => {

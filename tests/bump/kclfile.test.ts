@@ -100,21 +100,48 @@ describe("markers bump cannot use", () => {
   });
 
   const cases: [string, string, RegExp][] = [
-    ["helm without registryUrl", "# renovate: datasource=helm depName=keda\n_keda = \"2.19.0\"", /needs registryUrl/],
-    ["unknown datasource", "# renovate: datasource=npm depName=keda\n_keda = \"2.19.0\"", /datasource=npm is not supported/],
-    ["docker with registryUrl", "# renovate: datasource=docker depName=docker.io/envoyproxy/gateway-helm registryUrl=https://x\n_eg = \"v1.7.0\"", /names the registry in depName/],
-    ["docker without a path", "# renovate: datasource=docker depName=gateway-helm\n_eg = \"v1.7.0\"", /not an OCI repository/],
-    ["a blank line below the marker", "# renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n\n_keda = \"2.19.0\"", /not directly above .*blank line/],
-    ["code below the marker", "# renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n_keda = someVariable", /not directly above/],
-    ["an indented marker", "  # renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n_keda = \"2.19.0\"", /beginning of the line/],
-    ["an extra key", "# renovate: datasource=helm depName=keda versioning=semver registryUrl=https://kedacore.github.io/charts\n_keda = \"2.19.0\"", /cannot read the marker/],
+    ["helm without registryUrl", '# renovate: datasource=helm depName=keda\n_keda = "2.19.0"', /needs registryUrl/],
+    ["unknown datasource", '# renovate: datasource=npm depName=keda\n_keda = "2.19.0"', /datasource=npm is not supported/],
+    [
+      "docker with registryUrl",
+      '# renovate: datasource=docker depName=docker.io/envoyproxy/gateway-helm registryUrl=https://x\n_eg = "v1.7.0"',
+      /names the registry in depName/,
+    ],
+    ["docker without a path", '# renovate: datasource=docker depName=gateway-helm\n_eg = "v1.7.0"', /not an OCI repository/],
+    [
+      "a blank line below the marker",
+      '# renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n\n_keda = "2.19.0"',
+      /not directly above .*blank line/,
+    ],
+    [
+      "code below the marker",
+      "# renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n_keda = someVariable",
+      /not directly above/,
+    ],
+    [
+      "an indented marker",
+      '  # renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n_keda = "2.19.0"',
+      /beginning of the line/,
+    ],
+    [
+      "an extra key",
+      '# renovate: datasource=helm depName=keda versioning=semver registryUrl=https://kedacore.github.io/charts\n_keda = "2.19.0"',
+      /cannot read the marker/,
+    ],
     ["a marker at the end of the file", "# renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts", /the file ends/],
-    ["a pinned value that is not a version", "# renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n_keda = \"latest\"", /"latest" is not a version/],
+    [
+      "a pinned value that is not a version",
+      '# renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts\n_keda = "latest"',
+      /"latest" is not a version/,
+    ],
   ];
   for (const [name, body, message] of cases) {
     it(`reports ${name} with its line`, () => {
       const { pins, problems } = extractPins(header(body));
-      const reported = [...problems.map((p) => ({ line: p.line, message: p.message })), ...pins.filter((p) => p.problem).map((p) => ({ line: p.line, message: p.problem! }))];
+      const reported = [
+        ...problems.map((p) => ({ line: p.line, message: p.message })),
+        ...pins.filter((p) => p.problem).map((p) => ({ line: p.line, message: p.problem! })),
+      ];
       expect(reported.length).toBeGreaterThan(0);
       expect(reported[0]!.message).toMatch(message);
       expect(reported[0]!.line).toBeGreaterThanOrEqual(2);

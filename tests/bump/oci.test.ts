@@ -88,7 +88,9 @@ describe("listing tags through the token flow", () => {
   });
 
   it("reports an unknown repository", async () => {
-    await expect(listOciTags(src("envoyproxy/no-such-chart"), { http: client(), env: {} })).rejects.toThrow(/no-such-chart at 127\.0\.0\.1:\d+: no such repository \(HTTP 404: NAME_UNKNOWN/);
+    await expect(listOciTags(src("envoyproxy/no-such-chart"), { http: client(), env: {} })).rejects.toThrow(
+      /no-such-chart at 127\.0\.0\.1:\d+: no such repository \(HTTP 404: NAME_UNKNOWN/,
+    );
   });
 });
 
@@ -97,12 +99,19 @@ describe("registry failures", () => {
     h.front.fault = { kind: "status", status: 500 };
     const before = h.front.requests;
     const err = await listOciTags(src("envoyproxy/gateway-helm"), { http: client(), env: {} }).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/cannot get http:\/\/127\.0\.0\.1:\d+\/v2\/envoyproxy\/gateway-helm\/tags\/list: HTTP 500 Internal Server Error: .*injected 500.* \(3 attempts\)/);
+    expect((err as Error).message).toMatch(
+      /cannot get http:\/\/127\.0\.0\.1:\d+\/v2\/envoyproxy\/gateway-helm\/tags\/list: HTTP 500 Internal Server Error: .*injected 500.* \(3 attempts\)/,
+    );
     expect(h.front.requests - before).toBe(1 + 3);
   });
 
   it("reports a 429 at once with the rate-limit headers", async () => {
-    h.front.fault = { kind: "status", status: 429, headers: { "ratelimit-limit": "100;w=21600", "ratelimit-remaining": "0;w=21600", "retry-after": "3600" }, beforeAuth: true };
+    h.front.fault = {
+      kind: "status",
+      status: 429,
+      headers: { "ratelimit-limit": "100;w=21600", "ratelimit-remaining": "0;w=21600", "retry-after": "3600" },
+      beforeAuth: true,
+    };
     const before = h.front.requests;
     const err = await listOciTags(src("envoyproxy/gateway-helm"), { http: client(), env: {} }).catch((e: Error) => e);
     expect((err as Error).message).toContain("answered 429 Too Many Requests");
@@ -119,7 +128,9 @@ describe("registry failures", () => {
 
   it("gives up on a registry that does not answer, after its timeout and retries", async () => {
     h.front.fault = { kind: "hang" };
-    await expect(listOciTags(src("envoyproxy/gateway-helm"), { http: new HttpClient({ ...fast, timeoutMs: 200, retries: 1 }), env: {} })).rejects.toThrow(/no complete answer within 200 ms \(2 attempts\)/);
+    await expect(listOciTags(src("envoyproxy/gateway-helm"), { http: new HttpClient({ ...fast, timeoutMs: 200, retries: 1 }), env: {} })).rejects.toThrow(
+      /no complete answer within 200 ms \(2 attempts\)/,
+    );
   });
 
   it("says when nothing listens", async () => {
@@ -130,8 +141,15 @@ describe("registry failures", () => {
   });
 
   it("refuses a token realm on plain HTTP away from loopback", async () => {
-    h.front.fault = { kind: "status", status: 401, headers: { "www-authenticate": 'Bearer realm="http://auth.example.com/token",service="x"' }, beforeAuth: true };
-    await expect(listOciTags(src("envoyproxy/gateway-helm"), { http: client(), env: {} })).rejects.toThrow(/refusing to fetch http:\/\/auth\.example\.com\/token over plain HTTP/);
+    h.front.fault = {
+      kind: "status",
+      status: 401,
+      headers: { "www-authenticate": 'Bearer realm="http://auth.example.com/token",service="x"' },
+      beforeAuth: true,
+    };
+    await expect(listOciTags(src("envoyproxy/gateway-helm"), { http: client(), env: {} })).rejects.toThrow(
+      /refusing to fetch http:\/\/auth\.example\.com\/token over plain HTTP/,
+    );
   });
 
   it("refuses plain HTTP to a Helm repository away from loopback before connecting", async () => {

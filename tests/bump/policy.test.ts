@@ -11,7 +11,26 @@ import { collectVersions, formatLike, intersectVersions, parseRange, selectVersi
 import { ROOT } from "../../scripts/lib/paths.js";
 
 describe("reading registry tags", () => {
-  const set = collectVersions(["v0.7.0", "0.7.0", "0.6.1", "v0.6.1", "0.7.1_build.5", "0.8.0-rc.1", "0.0.0-latest", "v0.0.0-latest", "0.0.0-0f3a9c1", "latest", "0.7", "sha-0f3a9c1", 'v1.0.0"', "1.0.0 ", "01.0.0"], { oci: true });
+  const set = collectVersions(
+    [
+      "v0.7.0",
+      "0.7.0",
+      "0.6.1",
+      "v0.6.1",
+      "0.7.1_build.5",
+      "0.8.0-rc.1",
+      "0.0.0-latest",
+      "v0.0.0-latest",
+      "0.0.0-0f3a9c1",
+      "latest",
+      "0.7",
+      "sha-0f3a9c1",
+      'v1.0.0"',
+      "1.0.0 ",
+      "01.0.0",
+    ],
+    { oci: true },
+  );
 
   it("merges v-twins into one version and keeps both forms", () => {
     const v070 = set.versions.filter((v) => v.version === "0.7.0");
@@ -106,12 +125,16 @@ describe("the AI Gateway <-> Envoy Gateway table", () => {
   it("says which AI Gateway series an Envoy Gateway version takes", () => {
     expect(aiGatewaySeriesFor("v1.7.0")).toEqual(["0.6.x", "0.5.x", "0.4.x"]);
     expect(aiGatewaySeriesFor("1.8.0")).toEqual(["0.7.x", "0.6.x", "0.5.x", "0.4.x"]);
-    expect(checkCompatibility("v0.7.0", "v1.7.0").message).toMatch(/needs Envoy Gateway >=1\.8\.0, but Envoy Gateway is 1\.7\.0; Envoy Gateway 1\.7\.0 works with AI Gateway 0\.6\.x, 0\.5\.x, 0\.4\.x/);
+    expect(checkCompatibility("v0.7.0", "v1.7.0").message).toMatch(
+      /needs Envoy Gateway >=1\.8\.0, but Envoy Gateway is 1\.7\.0; Envoy Gateway 1\.7\.0 works with AI Gateway 0\.6\.x, 0\.5\.x, 0\.4\.x/,
+    );
   });
 
   it("rejects a malformed table with the file and row", () => {
     expect(() => parseCompatibility("{", "t.json")).toThrow(/t\.json: not valid JSON/);
-    expect(() => parseCompatibility('{"aiGateway": [{"aiGateway": "0.7.x", "envoyGateway": "soon"}]}', "t.json")).toThrow(/t\.json: aiGateway\[0\]\.envoyGateway/);
+    expect(() => parseCompatibility('{"aiGateway": [{"aiGateway": "0.7.x", "envoyGateway": "soon"}]}', "t.json")).toThrow(
+      /t\.json: aiGateway\[0\]\.envoyGateway/,
+    );
     expect(() => parseCompatibility('{"aiGateway": []}', "t.json")).toThrow(/non-empty/);
     expect(loadCompatibility().length).toBeGreaterThan(0);
   });
@@ -119,7 +142,9 @@ describe("the AI Gateway <-> Envoy Gateway table", () => {
 
 describe("CHART_SOURCE_OVERRIDES", () => {
   it("maps the longest matching prefix at a path boundary", () => {
-    const o = parseOverrides(" oci://docker.io/=oci://127.0.0.1:5000/ , oci://docker.io/envoyproxy/gateway-helm=oci://127.0.0.1:6000/eg,https://helm.cilium.io=http://127.0.0.1:8080/cilium");
+    const o = parseOverrides(
+      " oci://docker.io/=oci://127.0.0.1:5000/ , oci://docker.io/envoyproxy/gateway-helm=oci://127.0.0.1:6000/eg,https://helm.cilium.io=http://127.0.0.1:8080/cilium",
+    );
     expect(applyOverrides("oci://docker.io/envoyproxy/ai-gateway-helm", o).source).toBe("oci://127.0.0.1:5000/envoyproxy/ai-gateway-helm");
     expect(applyOverrides("oci://docker.io/envoyproxy/gateway-helm", o).source).toBe("oci://127.0.0.1:6000/eg");
     expect(applyOverrides("https://helm.cilium.io", o).source).toBe("http://127.0.0.1:8080/cilium");
@@ -176,7 +201,11 @@ describe("the plan", () => {
   it("refuses a downgrade unless allowed, and reports an unchanged pin", () => {
     const down = makePlan({ ...base, requests: [{ pin: pinOf("envoyGateway"), range: "1.6.x", resolved: resolved("envoyGateway", egTags) }] });
     expect(down.ok ? "" : down.refusals[0]).toMatch(/older than the current pin .*--allow-downgrade/);
-    const allowed = makePlan({ ...base, allowDowngrade: true, requests: [{ pin: pinOf("envoyGateway"), range: "1.6.x", resolved: resolved("envoyGateway", egTags) }] });
+    const allowed = makePlan({
+      ...base,
+      allowDowngrade: true,
+      requests: [{ pin: pinOf("envoyGateway"), range: "1.6.x", resolved: resolved("envoyGateway", egTags) }],
+    });
     expect(allowed.ok && allowed.plan.changes[0]).toMatchObject({ to: "v1.6.7", downgrade: true });
     const same = makePlan({ ...base, requests: [{ pin: pinOf("envoyGateway"), range: eg, resolved: resolved("envoyGateway", egTags) }] });
     expect(same.ok && same.plan.unchanged.length).toBe(1);

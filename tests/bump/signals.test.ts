@@ -55,12 +55,17 @@ interface Running {
 }
 
 function startBump(root: string, args: string[]): Running {
-  const child = spawn(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--root", root, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
@@ -164,8 +169,14 @@ describe("after SIGKILL, the journal puts everything back", () => {
 
   it("`bump --recover` stops the orphaned step and restores every file; --list reports the journal until then", async () => {
     const { root, before, stepPid, bumpPid } = await killedBump();
-    expect(interruptedBumpNotice(root)).toMatch(new RegExp(`^a bump was interrupted \\(pid ${bumpPid}, started \\S+, moving _keda to ${NEWEST.replace(/\./g, "\\.")}\\) .*run \`npm run bump -- --recover\``));
-    const list = await execFileAsync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--list", "--root", root], { env: { ...process.env, ...env } }).catch((e: { code: number; stdout: string }) => e);
+    expect(interruptedBumpNotice(root)).toMatch(
+      new RegExp(
+        `^a bump was interrupted \\(pid ${bumpPid}, started \\S+, moving _keda to ${NEWEST.replace(/\./g, "\\.")}\\) .*run \`npm run bump -- --recover\``,
+      ),
+    );
+    const list = await execFileAsync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "bump", "--list", "--root", root], {
+      env: { ...process.env, ...env },
+    }).catch((e: { code: number; stdout: string }) => e);
     expect((list as { code?: number }).code).toBe(1);
     expect((list as { stdout: string }).stdout).toContain("problem: a bump was interrupted");
 
@@ -209,7 +220,12 @@ describe("after SIGKILL, the journal puts everything back", () => {
     const root = makeRoot();
     const before = tree(root);
     const written = readApps(root).replace(/^(_keda\s*=\s*")[^"]*"/m, `$1${NEWEST}"`);
-    writeJournal(root, takeSnapshot(root), { pid: 999_999_999, started: "2026-01-01T00:00:00.000Z", changes: [{ variable: "keda", to: NEWEST }], written: sha256(written) });
+    writeJournal(root, takeSnapshot(root), {
+      pid: 999_999_999,
+      started: "2026-01-01T00:00:00.000Z",
+      changes: [{ variable: "keda", to: NEWEST }],
+      written: sha256(written),
+    });
     const edited = written + "# a hand edit after the kill\n";
     writeFileSync(join(root, "kcl", "apps.k"), edited);
     writeFileSync(join(root, "package", "compositions.yaml"), "half-built\n");
@@ -223,11 +239,18 @@ describe("after SIGKILL, the journal puts everything back", () => {
 
   it("a damaged journal is reported with what to do, and nothing is touched", async () => {
     const root = makeRoot();
-    writeJournal(root, takeSnapshot(root), { pid: 999_999_999, started: "2026-01-01T00:00:00.000Z", changes: [{ variable: "keda", to: NEWEST }], written: "0".repeat(64) });
+    writeJournal(root, takeSnapshot(root), {
+      pid: 999_999_999,
+      started: "2026-01-01T00:00:00.000Z",
+      changes: [{ variable: "keda", to: NEWEST }],
+      written: "0".repeat(64),
+    });
     writeFileSync(join(root, JOURNAL_DIR, "files", "kcl", "apps.k"), "truncated");
     writeFileSync(join(root, "package", "compositions.yaml"), "half-built\n");
     const now = tree(root);
-    await expect(recoverBump({ root })).rejects.toThrow(".cache/bump-journal (left by an interrupted bump) is damaged: its copy of kcl/apps.k does not match its hash. Restore kcl/apps.k, package/ and tests/golden/ with git");
+    await expect(recoverBump({ root })).rejects.toThrow(
+      ".cache/bump-journal (left by an interrupted bump) is damaged: its copy of kcl/apps.k does not match its hash. Restore kcl/apps.k, package/ and tests/golden/ with git",
+    );
     expect(tree(root)).toEqual(now);
   });
 
@@ -235,8 +258,15 @@ describe("after SIGKILL, the journal puts everything back", () => {
     const root = makeFullRoot();
     const dead = spawn(process.execPath, ["-e", "0"]);
     await new Promise((r) => dead.once("exit", r));
-    writeJournal(root, takeSnapshot(root), { pid: dead.pid!, started: "2026-01-01T00:00:00.000Z", changes: [{ variable: "keda", to: "2.20.0" }], written: "0".repeat(64) });
-    const r = await execFileAsync(process.execPath, [join(root, "scripts", "run.mjs"), "build", "--check"], { cwd: root, timeout: 120_000 }).catch((e: { code: number; stderr: string }) => e);
+    writeJournal(root, takeSnapshot(root), {
+      pid: dead.pid!,
+      started: "2026-01-01T00:00:00.000Z",
+      changes: [{ variable: "keda", to: "2.20.0" }],
+      written: "0".repeat(64),
+    });
+    const r = await execFileAsync(process.execPath, [join(root, "scripts", "run.mjs"), "build", "--check"], { cwd: root, timeout: 120_000 }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((r as { code?: number }).code).toBe(1);
     expect((r as { stderr: string }).stderr).toContain(
       `error: a bump was interrupted (pid ${dead.pid}, started 2026-01-01T00:00:00.000Z, moving _keda to 2.20.0) and left kcl/apps.k, package/ and tests/golden/ half-written; run \`npm run bump -- --recover\``,

@@ -82,7 +82,12 @@ describe("environment errors", () => {
 
 describe("YAML bombs", () => {
   const bomb = ["apiVersion: devopstoolkit.ai/v2", "kind: Cluster", "metadata: {name: a}", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
-  for (let i = 1; i < 6; i++) bomb.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]`);
+  for (let i = 1; i < 6; i++)
+    bomb.push(
+      `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]`,
+    );
   bomb.push("spec: {parameters: {nodeSize: small}}");
   const text = bomb.join("\n") + "\n";
 

@@ -35,7 +35,9 @@ describe("environmentError", () => {
     }
     const e = environmentError(err, "cannot update kcl/apps.k");
     expect(e).toBeInstanceOf(UserError);
-    expect(e!.message).toMatch(new RegExp(`^cannot update kcl/apps\\.k: ${locked.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/apps\\.k\\.tmp: .* \\(${UNWRITABLE_CODE}, open\\); `));
+    expect(e!.message).toMatch(
+      new RegExp(`^cannot update kcl/apps\\.k: ${locked.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/apps\\.k\\.tmp: .* \\(${UNWRITABLE_CODE}, open\\); `),
+    );
     expect(e!.message).not.toContain("\n");
     expect(errorReport(err)).toMatchObject({ exitCode: 1, internal: false });
   });

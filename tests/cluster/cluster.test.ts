@@ -37,7 +37,9 @@ const alive = (s: ClusterState) => s.processes.filter((p) => runs(p.pid, p.bin))
 describe("npm run cluster", () => {
   it("leaves no process behind when the process that ran `up --foreground` is killed with SIGKILL", async () => {
     const dir = stateDir();
-    const parent = spawn(process.execPath, [join(ROOT, ".build", "scripts", "cluster.js"), "up", "--foreground", "--no-package", "--state", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const parent = spawn(process.execPath, [join(ROOT, ".build", "scripts", "cluster.js"), "up", "--foreground", "--no-package", "--state", dir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     parent.stdout.on("data", (d) => (out += d));
     parent.stderr.on("data", (d) => (out += d));
@@ -76,7 +78,15 @@ describe("npm run cluster", () => {
     const dir = stateDir();
     mkdirSync(dir, { recursive: true });
     // A supervisor pid that cannot be alive, and a leftover server record whose pid runs another program.
-    const stale: ClusterState = { phase: "ready", supervisorPid: 2 ** 22 + 7, detached: true, startedAt: "2020-01-01T00:00:00Z", kubeconfig: join(dir, "kubeconfig"), processes: [{ name: "etcd", pid: process.pid, bin: "/nonexistent/etcd" }], ports: {} };
+    const stale: ClusterState = {
+      phase: "ready",
+      supervisorPid: 2 ** 22 + 7,
+      detached: true,
+      startedAt: "2020-01-01T00:00:00Z",
+      kubeconfig: join(dir, "kubeconfig"),
+      processes: [{ name: "etcd", pid: process.pid, bin: "/nonexistent/etcd" }],
+      ports: {},
+    };
     writeFileSync(join(dir, "state.json"), JSON.stringify(stale));
     writeFileSync(join(dir, "leftover"), "x");
     const lines: string[] = [];

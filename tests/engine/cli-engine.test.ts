@@ -32,7 +32,10 @@ describe("KCL engine through a kcl CLI (stand-in)", () => {
   });
 
   it("runs source text with typed options", async () => {
-    const docs = await engine.run({ sources: [{ filename: "kcl/main.k", code: 'p = option("params")\nn = p.count * 2\ns = option("s")\n' }], options: { params: { count: 21 }, s: "007" } });
+    const docs = await engine.run({
+      sources: [{ filename: "kcl/main.k", code: 'p = option("params")\nn = p.count * 2\ns = option("s")\n' }],
+      options: { params: { count: 21 }, s: "007" },
+    });
     expect(docs).toEqual([{ p: { count: 21 }, n: 42, s: "007" }]);
   });
 

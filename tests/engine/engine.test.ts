@@ -42,7 +42,7 @@ describe("KCL engine (real KCL)", () => {
   });
 
   it("reports a runtime error with its location", async () => {
-    const err = await engine.run({ sources: [{ filename: "kcl/run.k", code: 'x = None\ny = x.name\n' }] }).catch((e: unknown) => e);
+    const err = await engine.run({ sources: [{ filename: "kcl/run.k", code: "x = None\ny = x.name\n" }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KclError);
     expect((err as KclError).file).toBe("kcl/run.k");
     expect((err as KclError).line).toBe(2);
@@ -63,7 +63,8 @@ describe("KCL engine (real KCL)", () => {
 
 describe("KCL error text", () => {
   it("parses the framed format KCL uses for some runtime errors", () => {
-    const text = "EvaluationError\n \u001b[1;38;5;12m-->\u001b[0m /w/kcl/t.k:2:1\n  |\n2 | items = [p.name]\n  |  invalid value 'NoneType' to load attribute 'name'\n  |\n";
+    const text =
+      "EvaluationError\n \u001b[1;38;5;12m-->\u001b[0m /w/kcl/t.k:2:1\n  |\n2 | items = [p.name]\n  |  invalid value 'NoneType' to load attribute 'name'\n  |\n";
     const e = parseKclError(text, (p) => p.replace("/w/", ""));
     expect(e.message).toBe("kcl/t.k:2:1: EvaluationError: invalid value 'NoneType' to load attribute 'name'");
   });

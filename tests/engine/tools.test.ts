@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,13 +9,15 @@ import { UserError } from "../../scripts/lib/errors.js";
 
 async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     return await fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -99,9 +101,11 @@ describe("the test suite", () => {
         const p = join(dir, e.name);
         if (e.isDirectory()) walk(p);
         else if (/\.ts$/.test(e.name)) {
-          readFileSync(p, "utf8").split("\n").forEach((line, i) => {
-            if (/\b(it|test|describe)\.(skip|skipIf|runIf|todo)\b|\bctx\.skip\(/.test(line)) offenders.push(`${p.slice(ROOT.length + 1)}:${i + 1}`);
-          });
+          readFileSync(p, "utf8")
+            .split("\n")
+            .forEach((line, i) => {
+              if (/\b(it|test|describe)\.(skip|skipIf|runIf|todo)\b|\bctx\.skip\(/.test(line)) offenders.push(`${p.slice(ROOT.length + 1)}:${i + 1}`);
+            });
         }
       }
     };

@@ -25,8 +25,14 @@ let env: Record<string, string>;
 /** The stand-in ai-gateway-helm chart, written from the recorded facts. */
 function writeStandInChart(dir: string): void {
   mkdirSync(join(dir, "templates"), { recursive: true });
-  writeFileSync(join(dir, "Chart.yaml"), `apiVersion: v2\nname: ai-gateway-helm\ndescription: stand-in built from recorded facts for tests\nversion: ${STANDIN_VERSION}\n`);
-  writeFileSync(join(dir, "values.yaml"), "controller:\n  nameOverride: \"\"\n  fullnameOverride: ai-gateway-controller\nenvoyGateway:\n  namespace: envoy-gateway-system\n");
+  writeFileSync(
+    join(dir, "Chart.yaml"),
+    `apiVersion: v2\nname: ai-gateway-helm\ndescription: stand-in built from recorded facts for tests\nversion: ${STANDIN_VERSION}\n`,
+  );
+  writeFileSync(
+    join(dir, "values.yaml"),
+    'controller:\n  nameOverride: ""\n  fullnameOverride: ai-gateway-controller\nenvoyGateway:\n  namespace: envoy-gateway-system\n',
+  );
   writeFileSync(
     join(dir, "templates", "_name.tpl"),
     `{{- define "standin.fullname" -}}
@@ -66,7 +72,10 @@ beforeAll(async () => {
   const chartDir = join(work, "ai-gateway-helm");
   writeStandInChart(chartDir);
   execFileSync(helm, ["package", chartDir, "-d", work], { stdio: "pipe" });
-  execFileSync(helm, ["push", join(work, `ai-gateway-helm-${STANDIN_VERSION}.tgz`), `oci://${registry.host}/envoyproxy`, "--plain-http"], { stdio: "pipe", env: { ...process.env, HELM_REGISTRY_CONFIG: join(work, "registry.json") } });
+  execFileSync(helm, ["push", join(work, `ai-gateway-helm-${STANDIN_VERSION}.tgz`), `oci://${registry.host}/envoyproxy`, "--plain-http"], {
+    stdio: "pipe",
+    env: { ...process.env, HELM_REGISTRY_CONFIG: join(work, "registry.json") },
+  });
   env = { CHART_SOURCE_OVERRIDES: `oci://docker.io/=oci://${registry.host}/` };
 });
 
@@ -86,7 +95,15 @@ describe("eg-extension-server with the ai-gateway-helm chart templated", () => {
     const t = out.get(judgmentKey("eg", AI))!;
     expect(t.kind).toBe("templated");
     expect(t.kind === "templated" && t.services).toEqual([
-      { name: "ai-gateway-controller", namespace: "envoy-ai-gateway-system", ports: [{ name: "grpc", port: 1063 }, { name: "mutating-webhook", port: 9443 }, { name: "http-metrics", port: 9090 }] },
+      {
+        name: "ai-gateway-controller",
+        namespace: "envoy-ai-gateway-system",
+        ports: [
+          { name: "grpc", port: 1063 },
+          { name: "mutating-webhook", port: 9443 },
+          { name: "http-metrics", port: 9090 },
+        ],
+      },
     ]);
     expect(run({ ...context([c]), aiGatewayServices: out }, [egExtensionServer])).toEqual([]);
   });

@@ -32,7 +32,12 @@ const run = (root: string, args: string[]) =>
   );
 
 const bump = (root: string, range: string) =>
-  runBump({ root, env: { CHART_SOURCE_OVERRIDES: `oci://docker.io/=oci://${h.host}/` }, requests: [{ name: "envoy-gateway", range }], http: { timeoutMs: 5000, retries: 1, backoffMs: 10 } });
+  runBump({
+    root,
+    env: { CHART_SOURCE_OVERRIDES: `oci://docker.io/=oci://${h.host}/` },
+    requests: [{ name: "envoy-gateway", range }],
+    http: { timeoutMs: 5000, retries: 1, backoffMs: 10 },
+  });
 
 describe("bump envoy-gateway", () => {
   it("refuses a version whose own validator rejects the config the current version accepts, quoting its error; every file stays byte-identical", async () => {
@@ -49,9 +54,14 @@ describe("bump envoy-gateway", () => {
     const at170 = await run(root, ["verify", "--strict"]);
     expect(at170.out).toContain("0 errors");
     const before = tree(root);
-    const err = await bump(root, "1.8.0").then(() => new Error("expected the bump to be refused"), (e: Error) => e);
+    const err = await bump(root, "1.8.0").then(
+      () => new Error("expected the bump to be refused"),
+      (e: Error) => e,
+    );
     expect(err.message).toContain("step `verify` failed");
-    expect(err.message).toContain("Envoy Gateway v1.8.0 exits at start-up with: unsupported protocol tcp for OpenTelemetry sink, only 'grpc' and 'http' are supported; caused by values.config.envoyGateway.telemetry.metrics.sinks[0]");
+    expect(err.message).toContain(
+      "Envoy Gateway v1.8.0 exits at start-up with: unsupported protocol tcp for OpenTelemetry sink, only 'grpc' and 'http' are supported; caused by values.config.envoyGateway.telemetry.metrics.sinks[0]",
+    );
     expect(tree(root)).toEqual(before);
     expect(readFileSync(join(root, "kcl", "apps.k"), "utf8")).toBe(apps);
   });

@@ -32,7 +32,13 @@ describe.each(versions)("Envoy Gateway %s", (version) => {
   let verdicts: Map<string, Judgment>;
   beforeAll(async () => {
     verdicts = await judgeConfigs(
-      corpus.map((m, i) => ({ id: String(i), chartVersion: version, values: { config: { envoyGateway: m.config } }, namespace: shipped.namespace, releaseName: "gateway-helm" })),
+      corpus.map((m, i) => ({
+        id: String(i),
+        chartVersion: version,
+        values: { config: { envoyGateway: m.config } },
+        namespace: shipped.namespace,
+        releaseName: "gateway-helm",
+      })),
     );
   });
 

@@ -58,7 +58,10 @@ function managerMutations(em: Json, place: (em: Json) => Json, prefix: string): 
     const missing = clone(em);
     setAt(missing, f.path, undefined);
     out.push({ name: `${label} missing`, config: place(missing) });
-    for (const [kind, value] of [["empty", f.empty], ["wrong type", f.wrong]] as const) {
+    for (const [kind, value] of [
+      ["empty", f.empty],
+      ["wrong type", f.wrong],
+    ] as const) {
       const m = clone(em);
       setAt(m, f.path, clone(value));
       out.push({ name: `${label} ${kind}`, config: place(m) });
@@ -93,8 +96,20 @@ export function mutations(shipped: Json): Mutation[] {
   const plural = managerMutations({ name: "ai-gateway", ...em }, (m) => ({ ...clone(rest), extensionManagers: [m] }), "extensionManagers[0]");
   const both = { ...clone(rest), extensionManager: clone(em), extensionManagers: [{ name: "ai-gateway", ...clone(em) }] };
   const unnamed = { ...clone(rest), extensionManagers: [clone(em)] };
-  const duplicate = { ...clone(rest), extensionManagers: [{ name: "a", ...clone(em) }, { name: "a", ...clone(em) }] };
-  const secondBroken = { ...clone(rest), extensionManagers: [{ name: "a", ...clone(em) }, { name: "b", backendResources: clone(em.backendResources) }] };
+  const duplicate = {
+    ...clone(rest),
+    extensionManagers: [
+      { name: "a", ...clone(em) },
+      { name: "a", ...clone(em) },
+    ],
+  };
+  const secondBroken = {
+    ...clone(rest),
+    extensionManagers: [
+      { name: "a", ...clone(em) },
+      { name: "b", backendResources: clone(em.backendResources) },
+    ],
+  };
   return [
     ...singular,
     ...plural,

@@ -17,8 +17,16 @@ import { parse, stringify } from "yaml";
 const shipped = goldenGatewayRelease("app-envoy-gateway");
 const version = shipped.version.startsWith("v") ? shipped.version : `v${shipped.version}`;
 /** dot-kubernetes 714806a: gateway-helm values with an extension manager that has only backendResources. */
-const SEED_VALUES = { config: { envoyGateway: { extensionManager: { backendResources: [{ group: "inference.networking.k8s.io", kind: "InferencePool", version: "v1" }] } } } };
-const request = (id: string, values: unknown, chartVersion = version): ConfigRequest => ({ id, chartVersion, values, namespace: "envoy-gateway-system", releaseName: "gateway-helm" });
+const SEED_VALUES = {
+  config: { envoyGateway: { extensionManager: { backendResources: [{ group: "inference.networking.k8s.io", kind: "InferencePool", version: "v1" }] } } },
+};
+const request = (id: string, values: unknown, chartVersion = version): ConfigRequest => ({
+  id,
+  chartVersion,
+  values,
+  namespace: "envoy-gateway-system",
+  releaseName: "gateway-helm",
+});
 const judged = (j: Judgment | undefined) => {
   if (j?.kind !== "judged") throw new Error(`not judged: ${JSON.stringify(j)}`);
   return j;
@@ -53,7 +61,9 @@ describe("the real chart and validator", () => {
   });
 
   it("reports the fields Envoy Gateway's decoder drops, and a value it cannot decode", async () => {
-    const withTypo = { config: { envoyGateway: { extensionManager: { ...(((shipped.values.config as Json).envoyGateway as Json).extensionManager as Json), failopen: true } } } };
+    const withTypo = {
+      config: { envoyGateway: { extensionManager: { ...(((shipped.values.config as Json).envoyGateway as Json).extensionManager as Json), failopen: true } } },
+    };
     const wrongType = { config: { envoyGateway: { logging: { level: "debug" } } } };
     const out = await judgeConfigs([request("typo", withTypo), request("type", wrongType)]);
     expect(judged(out.get("typo")).dropped).toEqual(['unknown field "extensionManager.failopen"']);
@@ -118,7 +128,9 @@ describe("eg-config with Envoy Gateway's verdict", () => {
     for (const strict of [false, true]) {
       const findings = run({ ...context([c]), envoyGateway: unavailable, strict }, [egConfig]);
       const note = findings.find((f) => f.message.startsWith("Envoy Gateway's own validation could not run"))!;
-      expect(note.message).toBe(`Envoy Gateway's own validation could not run for ${version}: Go is not installed; checked with verify's built-in model of it instead`);
+      expect(note.message).toBe(
+        `Envoy Gateway's own validation could not run for ${version}: Go is not installed; checked with verify's built-in model of it instead`,
+      );
       expect(note.severity).toBe(strict ? "error" : "warning");
       expect(findings.find((f) => f !== note)!.message).toBe(`Envoy Gateway 1.7.0 exits at start-up with: registered extension has no hooks specified`);
     }

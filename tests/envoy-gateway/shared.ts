@@ -28,6 +28,8 @@ export const pin = (variable: string) => extractPins(readFileSync(join(ROOT, "kc
 export function versionsUnderTest(): string[] {
   const range = envoyGatewayRangeFor(semver.clean(pin("aiGateway"))!);
   if (!range) throw new Error(`data/compatibility.json has no row for the pinned AI Gateway ${pin("aiGateway")}`);
-  const paired = committedVersions().filter((v) => semver.satisfies(v, range)).sort(semver.compare);
+  const paired = committedVersions()
+    .filter((v) => semver.satisfies(v, range))
+    .sort(semver.compare);
   return [...new Set([...paired.slice(0, 2), paired[paired.length - 1]!])];
 }

@@ -9,7 +9,21 @@ import { join } from "node:path";
 import { execa, type Result } from "execa";
 import { ROOT } from "../../scripts/lib/paths.js";
 
-const COPIED = ["kcl", "package", "scripts", "data", "tools", "examples", "tests/cases", "tests/golden", "package.json", "tools.json", "tsconfig.json", "tsconfig.build.json", "renovate.json"];
+const COPIED = [
+  "kcl",
+  "package",
+  "scripts",
+  "data",
+  "tools",
+  "examples",
+  "tests/cases",
+  "tests/golden",
+  "package.json",
+  "tools.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "renovate.json",
+];
 const LINKED = ["node_modules", ".tools"];
 
 export interface RepoCopy {
@@ -37,7 +51,8 @@ export function copyRepo(): RepoCopy {
       if (after === before) throw new Error(`test setup: ${String(from)} not found in ${p}`);
       writeFileSync(join(root, p), after);
     },
-    run: (entry, args = [], env = {}) => execa(process.execPath, [join(root, "scripts", "run.mjs"), entry, ...args], { cwd: root, reject: false, all: true, env }),
+    run: (entry, args = [], env = {}) =>
+      execa(process.execPath, [join(root, "scripts", "run.mjs"), entry, ...args], { cwd: root, reject: false, all: true, env }),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

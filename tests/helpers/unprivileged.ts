@@ -14,7 +14,9 @@ export function makeUnwritable(path: string): () => void {
     try {
       execFileSync("chattr", ["+i", path], { stdio: "pipe" });
     } catch (err) {
-      throw new Error(`test setup: running as root, so ${path} is made unwritable with chattr +i, which failed (${String((err as { stderr?: unknown }).stderr ?? err).trim()}); run the tests on a file system with file attributes (ext4, xfs) or as another user`);
+      throw new Error(
+        `test setup: running as root, so ${path} is made unwritable with chattr +i, which failed (${String((err as { stderr?: unknown }).stderr ?? err).trim()}); run the tests on a file system with file attributes (ext4, xfs) or as another user`,
+      );
     }
     return () => execFileSync("chattr", ["-i", path]);
   }

@@ -34,7 +34,11 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
   });
 
   it("treats null fields as unset", async () => {
-    const r = await runComposition(engine, comp(), clusterXR(cloud, { nodeSize: "small", gpu: null, namespaces: null, apps: { argocd: null, traefik: { enabled: true } } }));
+    const r = await runComposition(
+      engine,
+      comp(),
+      clusterXR(cloud, { nodeSize: "small", gpu: null, namespaces: null, apps: { argocd: null, traefik: { enabled: true } } }),
+    );
     expect(releases(r).map((x) => x.spec.forProvider.chart.name)).toContain("traefik");
     expect(releaseOf(r, "argo-cd")).toBeUndefined();
   });
@@ -70,7 +74,13 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
   it("says which fields a secret store and an ExternalSecret need", async () => {
     let err = await failure(runComposition(engine, comp(), clusterXR(cloud, { nodeSize: "small", apps: { externalSecrets: { enabled: true, store: true } } })));
     expect(err.kclMessage).toMatch(new RegExp(`spec.parameters.apps.externalSecrets.store on ${cloud}: set `));
-    err = await failure(runComposition(engine, comp(), clusterXR(cloud, { nodeSize: "small", apps: { externalSecrets: { enabled: true, secrets: [{ fromSecret: "a", toSecret: "a" }] } } })));
+    err = await failure(
+      runComposition(
+        engine,
+        comp(),
+        clusterXR(cloud, { nodeSize: "small", apps: { externalSecrets: { enabled: true, secrets: [{ fromSecret: "a", toSecret: "a" }] } } }),
+      ),
+    );
     expect(err.kclMessage).toContain("spec.parameters.apps.externalSecrets.secrets[0]: fromSecret, toSecret and toNamespace are required");
   });
 

@@ -53,7 +53,11 @@ describe("composition structure", () => {
       expect(c.spec.compositeTypeRef).toEqual({ apiVersion: "devopstoolkit.ai/v2", kind: "Cluster" });
       expect(c.spec.mode).toBe("Pipeline");
       const steps = c.spec.pipeline as Obj[];
-      expect(steps.map((s) => s.functionRef.name)).toEqual(["crossplane-contrib-function-kcl", "crossplane-contrib-function-kcl", "crossplane-contrib-function-auto-ready"]);
+      expect(steps.map((s) => s.functionRef.name)).toEqual([
+        "crossplane-contrib-function-kcl",
+        "crossplane-contrib-function-kcl",
+        "crossplane-contrib-function-auto-ready",
+      ]);
       // The step sources are the kcl/ files, embedded verbatim.
       expect(steps[0]!.input.spec.source).toBe(readFileSync(join(ROOT, "kcl", `${cloud}.k`), "utf8"));
       expect(steps[1]!.input.spec.source).toBe(readFileSync(join(ROOT, "kcl", "apps.k"), "utf8"));
@@ -67,7 +71,8 @@ describe("composition structure", () => {
         // dot-kubernetes replaced tokens such as CLUSTER_API_VERSION in the text; nothing here is templated.
         expect(step.source, `${c.metadata.name}/${step.step}`).not.toMatch(/\b(?:CLUSTER|PROVIDER|COMPOSITE|XR)_[A-Z_]+\b|\{\{|\$\{/);
         const imports = [...step.source.matchAll(/^import\s+(\S+)/gm)].map((m) => m[1]);
-        for (const i of imports) expect(["regex", "base64", "json", "yaml", "math", "datetime", "units", "crypto"], `${c.metadata.name}/${step.step} imports ${i}`).toContain(i);
+        for (const i of imports)
+          expect(["regex", "base64", "json", "yaml", "math", "datetime", "units", "crypto"], `${c.metadata.name}/${step.step} imports ${i}`).toContain(i);
       }
     }
   });
@@ -87,7 +92,11 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
         }
         expect(release, chart).toBeDefined();
         // Addressed as dot-kubernetes addressed them: chart URL, version without the tag's "v".
-        expect(release!.spec.forProvider.chart).toEqual({ name: chart, url: `oci://docker.io/envoyproxy/${chart}`, version: pins.get(chart)!.replace(/^v/, "") });
+        expect(release!.spec.forProvider.chart).toEqual({
+          name: chart,
+          url: `oci://docker.io/envoyproxy/${chart}`,
+          version: pins.get(chart)!.replace(/^v/, ""),
+        });
         expect(release!.spec.forProvider.namespace).toBe(chart === "gateway-helm" ? "envoy-gateway-system" : "envoy-ai-gateway-system");
         expect(release!.metadata.name).toBe(`a-team-app-${chart}`);
         expect(release!.metadata.annotations["crossplane.io/external-name"]).toBe(chart);
@@ -95,7 +104,12 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
         expect(release!.spec.rollbackLimit).toBe(3);
       }
       const inline = objects(r).map((o) => `${o.spec.forProvider.manifest.kind}/${o.spec.forProvider.manifest.metadata.name}`);
-      const gated = ["GatewayClass/eg", "Gateway/eg", "CustomResourceDefinition/inferencepools.inference.networking.k8s.io", "CustomResourceDefinition/inferenceobjectives.inference.networking.x-k8s.io"];
+      const gated = [
+        "GatewayClass/eg",
+        "Gateway/eg",
+        "CustomResourceDefinition/inferencepools.inference.networking.k8s.io",
+        "CustomResourceDefinition/inferenceobjectives.inference.networking.x-k8s.io",
+      ];
       for (const g of gated) expect(inline.includes(g), g).toBe(envoyGateway);
       // GKE's own HTTP load balancing gives way to Envoy Gateway.
       // (left as the cluster has it otherwise, as dot-kubernetes does).
@@ -110,7 +124,12 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     const eg = gateway.spec.forProvider.values.config.envoyGateway;
     expect(eg.extensionApis.enableBackend).toBe(true);
     const em = eg.extensionManager;
-    expect(em.hooks.xdsTranslator.translation).toEqual({ listener: { includeAll: true }, route: { includeAll: true }, cluster: { includeAll: true }, secret: { includeAll: true } });
+    expect(em.hooks.xdsTranslator.translation).toEqual({
+      listener: { includeAll: true },
+      route: { includeAll: true },
+      cluster: { includeAll: true },
+      secret: { includeAll: true },
+    });
     expect(em.hooks.xdsTranslator.post).toEqual(["Translation", "Cluster", "Route"]);
     // The extension server is the controller Service in the ai-gateway-helm Release's namespace.
     const service = controller.spec.forProvider.values.controller.fullnameOverride;
@@ -121,13 +140,19 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(controller.spec.forProvider.values.envoyGateway.namespace).toBe(gateway.spec.forProvider.namespace);
     // backendResources names the InferencePool API that the inline CRD serves.
     expect(em.backendResources).toEqual([{ group: "inference.networking.k8s.io", kind: "InferencePool", version: "v1" }]);
-    const crd = objects(r).map((o) => o.spec.forProvider.manifest).find((m) => m.kind === "CustomResourceDefinition" && m.spec.names.kind === "InferencePool")!;
+    const crd = objects(r)
+      .map((o) => o.spec.forProvider.manifest)
+      .find((m) => m.kind === "CustomResourceDefinition" && m.spec.names.kind === "InferencePool")!;
     expect(crd.spec.group).toBe(em.backendResources[0].group);
     expect(crd.spec.versions.filter((v: Obj) => v.served).map((v: Obj) => v.name)).toContain(em.backendResources[0].version);
-    const objective = objects(r).map((o) => o.spec.forProvider.manifest).find((m) => m.kind === "CustomResourceDefinition" && m.spec.names.kind === "InferenceObjective")!;
+    const objective = objects(r)
+      .map((o) => o.spec.forProvider.manifest)
+      .find((m) => m.kind === "CustomResourceDefinition" && m.spec.names.kind === "InferenceObjective")!;
     expect(objective.spec.group).toBe("inference.networking.x-k8s.io");
     expect(objective.spec.versions.map((v: Obj) => v.name)).toEqual(["v1alpha2"]);
-    const gatewayObj = objects(r).map((o) => o.spec.forProvider.manifest).find((m) => m.kind === "Gateway")!;
+    const gatewayObj = objects(r)
+      .map((o) => o.spec.forProvider.manifest)
+      .find((m) => m.kind === "Gateway")!;
     expect(gatewayObj.spec.gatewayClassName).toBe("eg");
     expect(gatewayObj.spec.listeners).toEqual([{ name: "http", protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "All" } } }]);
   });
@@ -165,7 +190,10 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     // Every Usage points at resources of this render.
     for (const u of usages(r)) {
       for (const end of [u.spec.of, u.spec.by]) {
-        expect(all.filter((o) => o.apiVersion === end.apiVersion && o.kind === end.kind && o.metadata.name === end.resourceRef.name), JSON.stringify(end)).toHaveLength(1);
+        expect(
+          all.filter((o) => o.apiVersion === end.apiVersion && o.kind === end.kind && o.metadata.name === end.resourceRef.name),
+          JSON.stringify(end),
+        ).toHaveLength(1);
       }
     }
     // Every chart of the catalogue is installed with the pinned version.
@@ -207,7 +235,18 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
       expect(ofKind(r, iam, "Role").map((x) => x.metadata.annotations)).toHaveLength(2);
       expect(count(iam, "RolePolicyAttachment")).toBeGreaterThanOrEqual(5);
       // dot-kubernetes's composition resource names.
-      for (const name of ["ekscluster", "eksnodegroup", "clusterAuth", "vpc-nodepool", "subnet-nodepool-1a", "subnet-nodepool-1b", "subnet-nodepool-1c", "addonEbs", "iamrole-controlplane", "iamrole-nodegroup"]) {
+      for (const name of [
+        "ekscluster",
+        "eksnodegroup",
+        "clusterAuth",
+        "vpc-nodepool",
+        "subnet-nodepool-1a",
+        "subnet-nodepool-1b",
+        "subnet-nodepool-1c",
+        "addonEbs",
+        "iamrole-controlplane",
+        "iamrole-nodegroup",
+      ]) {
         expect(r.resources.has(name), name).toBe(true);
       }
       expect(ofKind(r, eks, "ClusterAuth")[0]!.spec.writeConnectionSecretToRef).toEqual({ name: "a-team-cluster" });
@@ -231,7 +270,10 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     // reading the kubeconfig the cluster step writes.
     const kubeconfig = appsParams(cloud).kubeconfigResource;
     const secret = ofKind(r, kubeconfig.apiVersion, kubeconfig.kind)[0]!.spec.writeConnectionSecretToRef.name;
-    for (const [apiVersion, crn] of [["helm.m.crossplane.io/v1beta1", "a-team-config-helm"], ["kubernetes.m.crossplane.io/v1alpha1", "a-team-config-kubernetes"]] as const) {
+    for (const [apiVersion, crn] of [
+      ["helm.m.crossplane.io/v1beta1", "a-team-config-helm"],
+      ["kubernetes.m.crossplane.io/v1alpha1", "a-team-config-kubernetes"],
+    ] as const) {
       const pc = r.resources.get(crn)!;
       expect(pc.apiVersion).toBe(apiVersion);
       expect(pc.kind).toBe("ProviderConfig");
@@ -242,7 +284,12 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     }
     for (const rel of [...releases(r), ...objects(r)]) expect(rel.spec.providerConfigRef).toEqual({ kind: "ProviderConfig", name: "a-team" });
     // The namespaces default: dev and production.
-    expect(objects(r).map((o) => o.spec.forProvider.manifest).filter((m) => m.kind === "Namespace").map((m) => m.metadata.name)).toEqual(["dev", "production"]);
+    expect(
+      objects(r)
+        .map((o) => o.spec.forProvider.manifest)
+        .filter((m) => m.kind === "Namespace")
+        .map((m) => m.metadata.name),
+    ).toEqual(["dev", "production"]);
   });
 
   it("resolves every reference and selector between managed resources to resources of the same render", async () => {
@@ -272,7 +319,8 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
 
   it("keeps the cluster until the in-cluster ProviderConfigs are gone, with dot-kubernetes's Usages", async () => {
     const r = await render(cloud, { nodeSize: "small" });
-    const expected = cloud === "aws" ? ["cluster-auth-helm", "cluster-auth-kubernetes", "cluster-helm", "cluster-kubernetes"] : ["cluster-helm", "cluster-kubernetes"];
+    const expected =
+      cloud === "aws" ? ["cluster-auth-helm", "cluster-auth-kubernetes", "cluster-helm", "cluster-kubernetes"] : ["cluster-helm", "cluster-kubernetes"];
     const found = providerConfigUsages(r);
     expect(found.map((u) => u.metadata.name).sort()).toEqual(expected.map((s) => `a-team-${s}-usage`));
     for (const u of found) {
@@ -291,12 +339,16 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     const withGpu = await render(cloud, { nodeSize: "small", gpu: { enabled: true } });
     const large = await render(cloud, { nodeSize: "small", gpu: { enabled: true, nodeSize: "large", minNodeCount: 2, maxNodeCount: 4 } });
     const pools = (r: Rendered) =>
-      [...r.resources.values()].filter((o) => ["NodeGroup", "NodePool", "KubernetesClusterNodePool"].includes(o.kind) && JSON.stringify(o).includes("nvidia.com/gpu"));
+      [...r.resources.values()].filter(
+        (o) => ["NodeGroup", "NodePool", "KubernetesClusterNodePool"].includes(o.kind) && JSON.stringify(o).includes("nvidia.com/gpu"),
+      );
     expect(pools(without)).toHaveLength(0);
     expect(pools(withGpu)).toHaveLength(1);
     expect(pools(large)).toHaveLength(1);
     const gpuType = (o: Obj): string => o.spec.forProvider.instanceTypes?.[0] ?? o.spec.forProvider.nodeConfig?.machineType ?? o.spec.forProvider.vmSize;
-    const expected = { aws: ["g5.xlarge", "p4d.24xlarge"], google: ["n1-standard-4", "a2-highgpu-8g"], azure: ["Standard_NC4as_T4_v3", "Standard_ND96asr_v4"] }[cloud];
+    const expected = { aws: ["g5.xlarge", "p4d.24xlarge"], google: ["n1-standard-4", "a2-highgpu-8g"], azure: ["Standard_NC4as_T4_v3", "Standard_ND96asr_v4"] }[
+      cloud
+    ];
     expect([gpuType(pools(withGpu)[0]!), gpuType(pools(large)[0]!)]).toEqual(expected);
     if (cloud === "google") {
       expect(pools(withGpu)[0]!.spec.forProvider.nodeConfig.guestAccelerator[0]).toMatchObject({ type: "nvidia-tesla-t4", count: 1 });
@@ -316,7 +368,11 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     const pool = [...first.resources].find(([, o]) => ["NodeGroup", "NodePool"].includes(o.kind))?.[0];
     const ready = (reason: string) => ({ conditions: [{ type: "Ready", status: reason === "Available" ? "True" : "False", reason }] });
     const observed: Record<string, Obj> = {
-      [clusterCrn]: { ...cluster, metadata: { ...cluster.metadata, annotations: { "crossplane.io/external-name": "a-team" } }, status: { ...ready("Available"), atProvider: { clusterIpv4Cidr: "10.52.0.0/14" } } },
+      [clusterCrn]: {
+        ...cluster,
+        metadata: { ...cluster.metadata, annotations: { "crossplane.io/external-name": "a-team" } },
+        status: { ...ready("Available"), atProvider: { clusterIpv4Cidr: "10.52.0.0/14" } },
+      },
     };
     if (pool) observed[pool] = { ...first.resources.get(pool), status: ready("Creating") };
     const r = await render(cloud, { nodeSize: "small" }, observed);

@@ -7,7 +7,20 @@ import { diffAgainstDisk, generatePackage } from "../../scripts/lib/build.js";
 import { readCatalogue, type CatalogueEntry } from "../../scripts/lib/catalogue.js";
 import { useEngine } from "../helpers/engine.js";
 import { ROOT } from "../../scripts/lib/paths.js";
-import { chartPins, clusterXR, composition, compositions, kclSteps, loadYaml, objects, readPackageFile, releases, runComposition, type Obj, type Rendered } from "./pipeline.js";
+import {
+  chartPins,
+  clusterXR,
+  composition,
+  compositions,
+  kclSteps,
+  loadYaml,
+  objects,
+  readPackageFile,
+  releases,
+  runComposition,
+  type Obj,
+  type Rendered,
+} from "./pipeline.js";
 
 const engine = useEngine();
 
@@ -26,7 +39,15 @@ const everything = (): Obj => ({
   apps: {
     ...Object.fromEntries(APPS.map((a) => [a, { enabled: true }])),
     argocd: { enabled: true, repoURL: "https://github.com/example/apps" },
-    externalSecrets: { enabled: true, store: true, googleCredentialsKey: "key", awsAccessKeyIDKey: "id", awsSecretAccessKeyKey: "secret", azureVaultUrl: "https://v.example.com", secrets: [{ fromSecret: "a", toSecret: "a", toNamespace: "dev" }] },
+    externalSecrets: {
+      enabled: true,
+      store: true,
+      googleCredentialsKey: "key",
+      awsAccessKeyIDKey: "id",
+      awsSecretAccessKeyKey: "secret",
+      azureVaultUrl: "https://v.example.com",
+      secrets: [{ fromSecret: "a", toSecret: "a", toNamespace: "dev" }],
+    },
   },
 });
 
@@ -42,7 +63,12 @@ describe("the XRD", () => {
     const d = xrd();
     expect(d.apiVersion).toBe("apiextensions.crossplane.io/v2");
     expect(d.metadata.name).toBe("clusters.devopstoolkit.ai");
-    expect(d.spec).toMatchObject({ group: "devopstoolkit.ai", names: { kind: "Cluster", plural: "clusters" }, scope: "Namespaced", defaultCompositionRef: { name: "cluster-aws" } });
+    expect(d.spec).toMatchObject({
+      group: "devopstoolkit.ai",
+      names: { kind: "Cluster", plural: "clusters" },
+      scope: "Namespaced",
+      defaultCompositionRef: { name: "cluster-aws" },
+    });
     expect(d.spec.versions.map((v: Obj) => [v.name, v.served, v.referenceable])).toEqual([["v2", true, true]]);
     const v = d.spec.versions[0];
     expect(v.schema.openAPIV3Schema.properties.spec.required).toEqual(["parameters"]);
@@ -56,9 +82,13 @@ describe("the XRD", () => {
     expect([gpu.enabled.default, gpu.nodeSize.default, gpu.minNodeCount.default, gpu.maxNodeCount.default]).toEqual([false, "small", 1, 10]);
     expect(Object.keys(p.properties.apps.properties).sort()).toEqual([...APPS].sort());
     for (const app of APPS) expect(p.properties.apps.properties[app].properties.enabled, app).toMatchObject({ type: "boolean", default: false });
-    expect(Object.keys(p.properties.apps.properties.argocd.properties)).toEqual(expect.arrayContaining(["host", "repoURL", "destinationNamespace", "sourcePath"]));
+    expect(Object.keys(p.properties.apps.properties.argocd.properties)).toEqual(
+      expect.arrayContaining(["host", "repoURL", "destinationNamespace", "sourcePath"]),
+    );
     const eso = p.properties.apps.properties.externalSecrets.properties;
-    expect(Object.keys(eso)).toEqual(expect.arrayContaining(["store", "googleCredentialsKey", "awsAccessKeyIDKey", "awsSecretAccessKeyKey", "azureVaultUrl", "secrets"]));
+    expect(Object.keys(eso)).toEqual(
+      expect.arrayContaining(["store", "googleCredentialsKey", "awsAccessKeyIDKey", "awsSecretAccessKeyKey", "azureVaultUrl", "secrets"]),
+    );
     expect(Object.keys(eso.secrets.items.properties).sort()).toEqual(["fromSecret", "toNamespace", "toSecret", "type"]);
     expect(eso.secrets.items.properties.type.default).toBe("Opaque");
     expect(p.properties.creds.properties.namespace.default).toBe("crossplane-system");
@@ -93,7 +123,9 @@ function schemaErrors(schema: Obj, value: unknown, path: string): string[] {
   const o = value as Obj;
   return [
     ...(schema.required ?? []).filter((k: string) => !(k in o)).map((k: string) => `${path}.${k}: required`),
-    ...Object.entries(o).flatMap(([k, v]) => (schema.properties?.[k] ? schemaErrors(schema.properties[k], v, `${path}.${k}`) : [`${path}.${k}: unknown field`])),
+    ...Object.entries(o).flatMap(([k, v]) =>
+      schema.properties?.[k] ? schemaErrors(schema.properties[k], v, `${path}.${k}`) : [`${path}.${k}: unknown field`],
+    ),
   ];
 }
 
@@ -179,8 +211,12 @@ describe("the app catalogue (package/README.md)", () => {
     expect([...gated].sort()).toEqual([...xrdApps].sort());
     for (const e of catalogue) if (e.gate.startsWith("apps.")) expect(xrdApps, e.gate).toContain(e.app);
     // Inline objects have a catalogue entry too: the AI Gateway's CRDs and Gateway among them.
-    const inline = catalogue.filter((e) => e.source === "").map((e) => e.resource).join("\n");
-    for (const kind of ["InferencePool", "InferenceObjective", "GatewayClass", "Gateway", "PodMonitor", "ClusterSecretStore", "ExternalSecret", "Application"]) expect(inline).toContain(kind);
+    const inline = catalogue
+      .filter((e) => e.source === "")
+      .map((e) => e.resource)
+      .join("\n");
+    for (const kind of ["InferencePool", "InferenceObjective", "GatewayClass", "Gateway", "PodMonitor", "ClusterSecretStore", "ExternalSecret", "Application"])
+      expect(inline).toContain(kind);
     const manifests = [...rendered.values()].flatMap((r) => objects(r).map((o) => o.spec.forProvider.manifest.kind as string));
     for (const kind of new Set(manifests)) expect(inline, kind).toContain(kind === "CustomResourceDefinition" ? "CRD" : kind);
   });
@@ -189,7 +225,10 @@ describe("the app catalogue (package/README.md)", () => {
     const apps = kclSteps(composition("cluster-aws")).find((s) => s.step === "apps")!;
     const r = await runComposition(engine, composition("cluster-aws"), clusterXR("aws", { nodeSize: "small" }));
     const dcds = Object.fromEntries([...r.resources].filter(([k]) => !k.startsWith("a-team-")).map(([k, v]) => [k, { Resource: v }]));
-    const docs = await engine.run({ sources: [{ filename: "apps.k", code: apps.source }], options: { params: { ...apps.params, oxr: clusterXR("aws", { nodeSize: "small" }), dcds } } });
+    const docs = await engine.run({
+      sources: [{ filename: "apps.k", code: apps.source }],
+      options: { params: { ...apps.params, oxr: clusterXR("aws", { nodeSize: "small" }), dcds } },
+    });
     expect(Object.keys(docs[0] as Obj)).toEqual(["items"]);
   });
 });

@@ -9,8 +9,16 @@ import { writeFilesTogether } from "../../scripts/lib/fsutil.js";
 import { checkE2e } from "../../scripts/lib/lint/index.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 
-type Obj = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: unknown };
-const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Obj).filter(Boolean);
+type Obj = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  spec?: unknown;
+};
+const docs = (text: string) =>
+  parseAllDocuments(text)
+    .map((d) => d.toJS() as Obj)
+    .filter(Boolean);
 
 let root: string;
 beforeAll(() => {
@@ -50,15 +58,30 @@ describe("tests/e2e", () => {
   });
 
   it("escapes golden strings that Chainsaw would read as expressions, so they are compared literally", () => {
-    const object = { apiVersion: "v1", kind: "X", metadata: { name: "x" }, spec: { regex: "(.+)", jp: "(foo.bar)", bind: "a -> b", each: "~.items", plain: "(not closed", text: "a (b) c", multi: "line one\n(line two)" } };
+    const object = {
+      apiVersion: "v1",
+      kind: "X",
+      metadata: { name: "x" },
+      spec: { regex: "(.+)", jp: "(foo.bar)", bind: "a -> b", each: "~.items", plain: "(not closed", text: "a (b) c", multi: "line one\n(line two)" },
+    };
     const e = expectation(object) as { spec: Record<string, string> };
-    expect(e.spec).toEqual({ regex: "\\(.+)\\", jp: "\\(foo.bar)\\", bind: "\\a -> b\\", each: "\\~.items\\", plain: "(not closed", text: "a (b) c", multi: "line one\n(line two)" });
+    expect(e.spec).toEqual({
+      regex: "\\(.+)\\",
+      jp: "\\(foo.bar)\\",
+      bind: "\\a -> b\\",
+      each: "\\~.items\\",
+      plain: "(not closed",
+      text: "a (b) c",
+      multi: "line one\n(line two)",
+    });
   });
 
   it("checks the Envoy AI Gateway bundle where envoyGateway is enabled", () => {
     const files = generateE2e({ root });
     const withGateway = E2E_CASES.filter(({ case: name }) => {
-      const xr = parse(readFileSync(join(root, "tests", "cases", `${name}.yaml`), "utf8")) as { spec?: { parameters?: { apps?: { envoyGateway?: { enabled?: boolean } } } } };
+      const xr = parse(readFileSync(join(root, "tests", "cases", `${name}.yaml`), "utf8")) as {
+        spec?: { parameters?: { apps?: { envoyGateway?: { enabled?: boolean } } } };
+      };
       return xr.spec?.parameters?.apps?.envoyGateway?.enabled === true;
     });
     expect(withGateway.length).toBeGreaterThanOrEqual(2);

@@ -34,7 +34,9 @@ describe("every workflow", () => {
       const lines = read(file).split("\n");
       const usesLines = lines.filter((l) => /^\s*(-\s+)?uses:/.test(l));
       // Every `uses` YAML sees is on one of these lines (nothing hides in flow style).
-      const parsed = Object.values(workflow(file).jobs).flatMap((j) => [j.uses, ...(j.steps ?? []).map((s) => s.uses)]).filter((u): u is string => !!u);
+      const parsed = Object.values(workflow(file).jobs)
+        .flatMap((j) => [j.uses, ...(j.steps ?? []).map((s) => s.uses)])
+        .filter((u): u is string => !!u);
       expect(usesLines, file).toHaveLength(parsed.length);
       for (const line of usesLines) {
         const value = line.replace(/^\s*(-\s+)?uses:\s*/, "");
@@ -68,8 +70,13 @@ describe("update-charts.yaml", () => {
   });
 
   it("runs npm ci, bump --all, npm test, the summary, then opens the pull request, in that order", () => {
-    const order = ["npm ci", "npm run -s bump -- ", "npm test", "npm run -s check -- --summary --base HEAD"].map((cmd) => steps.findIndex((s) => s.run?.includes(cmd)));
-    expect(order.every((i) => i >= 0), JSON.stringify(order)).toBe(true);
+    const order = ["npm ci", "npm run -s bump -- ", "npm test", "npm run -s check -- --summary --base HEAD"].map((cmd) =>
+      steps.findIndex((s) => s.run?.includes(cmd)),
+    );
+    expect(
+      order.every((i) => i >= 0),
+      JSON.stringify(order),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(steps.find((s) => s.run?.includes("npm run -s bump -- "))!.run).toContain("args=(--all --markdown)");
     const pr = steps.findIndex((s) => s.uses?.startsWith("peter-evans/create-pull-request@"));
@@ -78,7 +85,10 @@ describe("update-charts.yaml", () => {
 
   it("commits only kcl/apps.k, package/, tests/golden/ and tests/e2e/", () => {
     const pr = steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
-    const paths = String(pr.with!["add-paths"]).split(/[\n,]/).map((p) => p.trim()).filter(Boolean);
+    const paths = String(pr.with!["add-paths"])
+      .split(/[\n,]/)
+      .map((p) => p.trim())
+      .filter(Boolean);
     expect(paths).toEqual(UPDATE_PATHS);
     expect(pr.with!["body-path"]).toBe("${{ runner.temp }}/body.md");
     // No other step commits or pushes.
@@ -98,7 +108,10 @@ describe("test.yaml", () => {
 });
 
 describe("renovate.json", () => {
-  const config = JSON.parse(read("renovate.json")) as { extends: string[]; packageRules: { matchManagers?: string[]; postUpgradeTasks?: { commands: string[]; fileFilters: string[]; executionMode: string } }[] };
+  const config = JSON.parse(read("renovate.json")) as {
+    extends: string[];
+    packageRules: { matchManagers?: string[]; postUpgradeTasks?: { commands: string[]; fileFilters: string[]; executionMode: string } }[];
+  };
   const rule = config.packageRules.find((r) => r.postUpgradeTasks)!;
 
   it("regenerates what a chart pin moves, in the same paths the update workflow commits", () => {
@@ -113,8 +126,16 @@ describe("renovate.json", () => {
     const block = /```json\n\s*(\{\s*"allowedPostUpgradeCommands"[\s\S]*?)```/.exec(readme);
     expect(block, "README: a ```json block with allowedPostUpgradeCommands").not.toBeNull();
     const allowed = (JSON.parse(block![1]!) as { allowedPostUpgradeCommands: string[] }).allowedPostUpgradeCommands.map((r) => new RegExp(r));
-    for (const command of rule.postUpgradeTasks!.commands) expect(allowed.some((r) => r.test(command)), command).toBe(true);
+    for (const command of rule.postUpgradeTasks!.commands)
+      expect(
+        allowed.some((r) => r.test(command)),
+        command,
+      ).toBe(true);
     // And nothing more than these commands.
-    for (const r of allowed) expect(rule.postUpgradeTasks!.commands.some((c) => r.test(c)), String(r)).toBe(true);
+    for (const r of allowed)
+      expect(
+        rule.postUpgradeTasks!.commands.some((c) => r.test(c)),
+        String(r),
+      ).toBe(true);
   });
 });

@@ -112,7 +112,12 @@ describe("file programs (the package sources)", () => {
       const env = { PYTHON: python, KCL_BIN: "" };
       const first = await repo.run("check", [], env);
       expect(first.exitCode, String(first.all)).toBe(0);
-      const workers = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.includes("worker.py")).length : 0);
+      const workers = () =>
+        existsSync(log)
+          ? readFileSync(log, "utf8")
+              .split("\n")
+              .filter((l) => l.includes("worker.py")).length
+          : 0;
       expect(workers()).toBeGreaterThan(0);
       const before = workers();
       const second = await repo.run("check", [], env);

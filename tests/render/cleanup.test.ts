@@ -67,7 +67,14 @@ describe("the crossplane engine's servers", () => {
       expect(alive(r.functionPid)).toBe(true);
       expect(existsSync(r.tmpDir)).toBe(true);
       const pkg = loadPackage(join(WIDGETS, "package"));
-      await expect(r.render(pkg, { apiVersion: "example.org/v1alpha1", kind: "Widget", metadata: { name: "w" }, spec: { crossplane: { compositionRef: { name: "nope" } } } } as KubeObject)).rejects.toThrow(/nope/);
+      await expect(
+        r.render(pkg, {
+          apiVersion: "example.org/v1alpha1",
+          kind: "Widget",
+          metadata: { name: "w" },
+          spec: { crossplane: { compositionRef: { name: "nope" } } },
+        } as KubeObject),
+      ).rejects.toThrow(/nope/);
       await r.close();
       expect(await gone(r.functionPid)).toBe(true);
       expect(existsSync(r.tmpDir)).toBe(false);
@@ -105,7 +112,10 @@ describe("the crossplane engine's servers", () => {
   it("npm run render --engine crossplane killed with SIGKILL mid-render leaves no process", async () => {
     // The render may finish before it is caught with its servers up: then it is tried again.
     for (let attempt = 1; ; attempt++) {
-      const child = execa(process.execPath, [join(ROOT, "scripts", "run.mjs"), "render", "examples/aws.yaml", "--engine", "crossplane"], { cwd: ROOT, reject: false });
+      const child = execa(process.execPath, [join(ROOT, "scripts", "run.mjs"), "render", "examples/aws.yaml", "--engine", "crossplane"], {
+        cwd: ROOT,
+        reject: false,
+      });
       let procs: ReturnType<typeof descendants> = [];
       while (child.exitCode === null && !procs.some((p) => p.command.includes("function-auto-ready"))) {
         procs = descendants(child.pid!);

@@ -21,10 +21,13 @@ items = [{apiVersion = "v1", kind = "ConfigMap", metadata.name = "cm", data.colo
 assert _x.spec.color != "black", "spec.color black is not allowed"
 `;
 beforeAll(() => {
-  pkg = tempPackage([
-    { name: "gadget-basic", labels: { size: "s" }, steps: [{ step: "check", kcl: KCL }, { step: "ready" }] },
-    { name: "gadget-other", labels: { size: "m" }, steps: [{ step: "only", kcl: `items = []` }] },
-  ], { defaultComposition: "gadget-basic" });
+  pkg = tempPackage(
+    [
+      { name: "gadget-basic", labels: { size: "s" }, steps: [{ step: "check", kcl: KCL }, { step: "ready" }] },
+      { name: "gadget-other", labels: { size: "m" }, steps: [{ step: "only", kcl: `items = []` }] },
+    ],
+    { defaultComposition: "gadget-basic" },
+  );
 });
 afterAll(() => pkg?.remove());
 
@@ -53,7 +56,9 @@ describe("npm run render", () => {
 
   it("an XR without kind", async () => {
     const f = pkg.file("nokind.yaml", [{ apiVersion: "example.org/v1", metadata: { name: "g1" } }]);
-    expect(expectCleanFailure(await run([f, "--package", pkg.dir]))).toBe(`error: ${rel(f)}: the XR has no kind; add the composite resource's kind, e.g. \`kind: Cluster\``);
+    expect(expectCleanFailure(await run([f, "--package", pkg.dir]))).toBe(
+      `error: ${rel(f)}: the XR has no kind; add the composite resource's kind, e.g. \`kind: Cluster\``,
+    );
   });
 
   it("an XR that matches no composition", async () => {
@@ -67,23 +72,31 @@ describe("npm run render", () => {
     const aws = readFileSync(join(ROOT, "tests", "cases", "aws.yaml"), "utf8");
     const v1 = pkg.file("v1.yaml", aws.replace("apiVersion: devopstoolkit.ai/v2", "apiVersion: devopstoolkit.ai/v1"));
     const v1err = expectCleanFailure(await run([v1]));
-    expect(v1err).toBe(`error: ${rel(v1)}: the XR has apiVersion "devopstoolkit.ai/v1", kind "Cluster", but the XRD clusters.devopstoolkit.ai serves Cluster as devopstoolkit.ai/v2 and the package composes Cluster only at devopstoolkit.ai/v2; set apiVersion: devopstoolkit.ai/v2`);
+    expect(v1err).toBe(
+      `error: ${rel(v1)}: the XR has apiVersion "devopstoolkit.ai/v1", kind "Cluster", but the XRD clusters.devopstoolkit.ai serves Cluster as devopstoolkit.ai/v2 and the package composes Cluster only at devopstoolkit.ai/v2; set apiVersion: devopstoolkit.ai/v2`,
+    );
     const kind = pkg.file("kind.yaml", aws.replace(/^kind: Cluster$/m, "kind: Clusters"));
     const kindErr = expectCleanFailure(await run([kind]));
-    expect(kindErr).toBe(`error: ${rel(kind)}: the XR has apiVersion "devopstoolkit.ai/v2", kind "Clusters", but the package composes apiVersion: devopstoolkit.ai/v2, kind: Cluster; fix the XR's apiVersion and kind (apiVersion: devopstoolkit.ai/v2, kind: Cluster)`);
+    expect(kindErr).toBe(
+      `error: ${rel(kind)}: the XR has apiVersion "devopstoolkit.ai/v2", kind "Clusters", but the package composes apiVersion: devopstoolkit.ai/v2, kind: Cluster; fix the XR's apiVersion and kind (apiVersion: devopstoolkit.ai/v2, kind: Cluster)`,
+    );
     for (const e of [v1err, kindErr]) expect(e).not.toMatch(/compositionSelector/);
   });
 
   it("an XR that names a missing composition (and --composition naming one)", async () => {
     const f = pkg.file("missing.yaml", [gadget("g1", { spec: { crossplane: { compositionRef: { name: "gadget-gone" } } } })]);
-    expect(expectCleanFailure(await run([f, "--package", pkg.dir]))).toContain(`${rel(f)}: spec.crossplane.compositionRef names composition "gadget-gone", but the package has no composition of that name`);
+    expect(expectCleanFailure(await run([f, "--package", pkg.dir]))).toContain(
+      `${rel(f)}: spec.crossplane.compositionRef names composition "gadget-gone", but the package has no composition of that name`,
+    );
     const g = pkg.file("g.yaml", [gadget("g1")]);
     expect(expectCleanFailure(await run([g, "--package", pkg.dir, "--composition", "nope"]))).toContain(`${rel(g)}: --composition names composition "nope"`);
   });
 
   it("an observed resource the composition does not create", async () => {
     const f = pkg.file("obs.yaml", [gadget("g1", { spec: { crossplane: { compositionRef: { name: "gadget-basic" } } } })]);
-    const o = pkg.file("obs.observed.yaml", [{ apiVersion: "v1", kind: "Secret", metadata: { name: "s", annotations: { "crossplane.io/composition-resource-name": "stray" } } }]);
+    const o = pkg.file("obs.observed.yaml", [
+      { apiVersion: "v1", kind: "Secret", metadata: { name: "s", annotations: { "crossplane.io/composition-resource-name": "stray" } } },
+    ]);
     const err = expectCleanFailure(await run([f, "--package", pkg.dir, "--observed", o]));
     expect(err).toBe(
       `error: ${rel(f)}: observed resource "stray" (Secret/s in ${rel(o)}) is not one composition gadget-basic creates; fix its crossplane.io/composition-resource-name annotation or remove it (the composition creates: cm)`,
@@ -96,14 +109,21 @@ describe("npm run render", () => {
     const compositions = readFileSync(join(pkg.dir, "compositions.yaml"), "utf8").split("\n");
     const line = compositions.findIndex((l) => l.includes("assert _x.spec.color")) + 1;
     expect(line).toBeGreaterThan(0);
-    expect(err).toMatch(new RegExp(`^error: ${relRe(f)}: composition gadget-basic, step "check" \\(function-kcl\\): ${relRe(join(pkg.dir, "compositions.yaml"))}:${line}:\\d+ \\(line 3 of the step's KCL source\\): .*spec.color black is not allowed`));
+    expect(err).toMatch(
+      new RegExp(
+        `^error: ${relRe(f)}: composition gadget-basic, step "check" \\(function-kcl\\): ${relRe(join(pkg.dir, "compositions.yaml"))}:${line}:\\d+ \\(line 3 of the step's KCL source\\): .*spec.color black is not allowed`,
+      ),
+    );
   });
 
   it("applies the XRD default before the step runs (the same XR without color passes)", async () => {
     const f = pkg.file("default.yaml", [gadget("g1")]);
     const r = await run([f, "--package", pkg.dir]);
     expect(r.exitCode).toBe(0);
-    const cm = String(r.stdout).split("---\n").map((d) => parse(d) as { kind?: string; data?: { color: string } }).find((d) => d?.kind === "ConfigMap");
+    const cm = String(r.stdout)
+      .split("---\n")
+      .map((d) => parse(d) as { kind?: string; data?: { color: string } })
+      .find((d) => d?.kind === "ConfigMap");
     expect(cm?.data?.color).toBe("red");
   });
 

@@ -46,7 +46,10 @@ describe("our render and the real crossplane render agree", () => {
     expect(ours.length).toBeGreaterThanOrEqual(15);
     expectSame(ours, real);
     // crank called the stand-in for each KCL step of each case.
-    const kclSteps = (c: RenderedCase) => (loadPackage(PACKAGE_DIR).compositions.find((x) => x.metadata!.name === c.result!.composition)!.spec as { pipeline: { input?: unknown }[] }).pipeline.filter((s) => s.input).length;
+    const kclSteps = (c: RenderedCase) =>
+      (
+        loadPackage(PACKAGE_DIR).compositions.find((x) => x.metadata!.name === c.result!.composition)!.spec as { pipeline: { input?: unknown }[] }
+      ).pipeline.filter((s) => s.input).length;
     expect(crossplane.standinCalls - before).toBe(real.reduce((n, c) => n + kclSteps(c), 0));
   });
 
@@ -67,7 +70,10 @@ describe("failures read the same with both engines", () => {
   afterAll(() => pkg?.remove());
 
   it("a step of another function is refused before crank runs", async () => {
-    const other = tempPackage([{ name: "pt", steps: [{ step: "patch", fn: "function-patch-and-transform", input: { apiVersion: "pt.fn.crossplane.io/v1beta1", kind: "Resources" } }] }], { defaultComposition: "pt" });
+    const other = tempPackage(
+      [{ name: "pt", steps: [{ step: "patch", fn: "function-patch-and-transform", input: { apiVersion: "pt.fn.crossplane.io/v1beta1", kind: "Resources" } }] }],
+      { defaultComposition: "pt" },
+    );
     try {
       await expect(crossplane.render(loadPackage(other.dir), gadget("g1") as KubeObject, { source: "g1.yaml" })).rejects.toThrow(
         'g1.yaml: composition pt, step "patch" (function-patch-and-transform): unsupported function function-patch-and-transform in step patch; --engine crossplane runs function-kcl steps (through the stand-in for function-kcl) and function-auto-ready only',
@@ -80,9 +86,13 @@ describe("failures read the same with both engines", () => {
   it("a KCL error names the step and the line in the package file", async () => {
     const loaded = loadPackage(pkg.dir);
     const xr = gadget("g1", { spec: { color: "black" } }) as KubeObject;
-    const ours = await localRenderer(engine).render(loaded, xr, { source: "g1.yaml" }).catch((e: Error) => e.message);
+    const ours = await localRenderer(engine)
+      .render(loaded, xr, { source: "g1.yaml" })
+      .catch((e: Error) => e.message);
     const real = await crossplane.render(loaded, xr, { source: "g1.yaml" }).catch((e: Error) => e.message);
-    expect(ours).toMatch(/^g1\.yaml: composition g, step "check" \(function-kcl\): .*compositions\.yaml:\d+:\d+ \(line 2 of the step's KCL source\): .*no black/);
+    expect(ours).toMatch(
+      /^g1\.yaml: composition g, step "check" \(function-kcl\): .*compositions\.yaml:\d+:\d+ \(line 2 of the step's KCL source\): .*no black/,
+    );
     expect(real).toBe(ours);
   });
 });

@@ -69,7 +69,11 @@ export function tempPackage(compositions: CompositionSpec[], xrd: { defaultCompo
       pipeline: c.steps.map((s) => ({
         step: s.step,
         functionRef: { name: s.fn ?? (s.kcl !== undefined ? "function-kcl" : "function-auto-ready") },
-        ...(s.kcl !== undefined ? { input: { apiVersion: "krm.kcl.dev/v1alpha1", kind: "KCLRun", spec: { source: s.kcl, ...(s.params ? { params: s.params } : {}) } } } : s.input ? { input: s.input } : {}),
+        ...(s.kcl !== undefined
+          ? { input: { apiVersion: "krm.kcl.dev/v1alpha1", kind: "KCLRun", spec: { source: s.kcl, ...(s.params ? { params: s.params } : {}) } } }
+          : s.input
+            ? { input: s.input }
+            : {}),
       })),
     },
   }));

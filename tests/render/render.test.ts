@@ -8,7 +8,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
-import { loadPackage, parseRenderStream, renderCases, renderXr, toRenderStream, type KubeObject, type LoadedPackage, type RenderResult } from "../../scripts/lib/render/index.js";
+import {
+  loadPackage,
+  parseRenderStream,
+  renderCases,
+  renderXr,
+  toRenderStream,
+  type KubeObject,
+  type LoadedPackage,
+  type RenderResult,
+} from "../../scripts/lib/render/index.js";
 import { WIDGETS } from "./helpers.js";
 
 let engine: KclEngine;
@@ -55,7 +64,9 @@ describe("render output has crossplane render's shape", () => {
       expect(Object.keys(md.annotations!).filter((k) => k.startsWith("krm.kcl.dev/"))).toEqual([]);
       expect(md.labels!["crossplane.io/composite"]).toBe(xr.metadata!.name);
       expect(md.namespace).toBe(xr.metadata!.namespace);
-      expect(md.ownerReferences).toEqual([{ apiVersion: xr.apiVersion, kind: xr.kind, name: xr.metadata!.name, uid: "", controller: true, blockOwnerDeletion: true }]);
+      expect(md.ownerReferences).toEqual([
+        { apiVersion: xr.apiVersion, kind: xr.kind, name: xr.metadata!.name, uid: "", controller: true, blockOwnerDeletion: true },
+      ]);
     }
   });
 
@@ -135,7 +146,12 @@ describe("a pipeline of several function-kcl steps", () => {
     expect(byName(result, `${xr.metadata!.name}-secret`).ready).toBe("True");
     expect(byName(result, "robot").ready).toBe("False");
     const ready = (status().conditions as Record<string, string>[]).find((c) => c.type === "Ready")!;
-    expect(ready.message).toBe(`Unready resources: ${result.resources.filter((r) => r.ready !== "True").map((r) => r.name).join(", ")}`);
+    expect(ready.message).toBe(
+      `Unready resources: ${result.resources
+        .filter((r) => r.ready !== "True")
+        .map((r) => r.name)
+        .join(", ")}`,
+    );
   });
 
   it("adds Conditions to the XR and Events as results", () => {

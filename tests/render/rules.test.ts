@@ -40,7 +40,11 @@ describe("function-kcl output rules", () => {
   });
 
   it("merges only the status of an item that is the XR", async () => {
-    const r = await render(oneStep(`_x = option("params").oxr\nitems = [{apiVersion = _x.apiVersion, kind = _x.kind, metadata.labels.bad = "x", spec.color = "blue", status.phase = "ok"}]`));
+    const r = await render(
+      oneStep(
+        `_x = option("params").oxr\nitems = [{apiVersion = _x.apiVersion, kind = _x.kind, metadata.labels.bad = "x", spec.color = "blue", status.phase = "ok"}]`,
+      ),
+    );
     expect(r.resources).toEqual([]);
     expect(r.xr.metadata).toEqual({ name: "g1", namespace: "ns1" });
     expect(r.xr.spec).toBeUndefined();
@@ -60,14 +64,22 @@ describe("function-kcl output rules", () => {
   });
 
   it("fails on an unknown meta.krm.kcl.dev kind and on an invalid ready annotation", async () => {
-    await expect(render(oneStep(`items = [{apiVersion = "meta.krm.kcl.dev/v1alpha1", kind = "Bogus"}]`))).rejects.toThrow(/invalid kind "Bogus" for apiVersion "meta.krm.kcl.dev\/v1alpha1"/);
-    await expect(render(oneStep(`items = [${cm("a", `, metadata.annotations = {"krm.kcl.dev/ready": "Yes"}`)}]`))).rejects.toThrow(/invalid "krm.kcl.dev\/ready" annotation value "Yes"/);
+    await expect(render(oneStep(`items = [{apiVersion = "meta.krm.kcl.dev/v1alpha1", kind = "Bogus"}]`))).rejects.toThrow(
+      /invalid kind "Bogus" for apiVersion "meta.krm.kcl.dev\/v1alpha1"/,
+    );
+    await expect(render(oneStep(`items = [${cm("a", `, metadata.annotations = {"krm.kcl.dev/ready": "Yes"}`)}]`))).rejects.toThrow(
+      /invalid "krm.kcl.dev\/ready" annotation value "Yes"/,
+    );
   });
 
   it("refuses a reserved condition type from Conditions", async () => {
-    await expect(render(oneStep(`items = [{apiVersion = "meta.krm.kcl.dev/v1alpha1", kind = "Conditions", conditions = [{condition = {type = "Ready", status = "True", reason = "X"}}]}]`))).rejects.toThrow(
-      /Ready is a reserved Crossplane Condition/,
-    );
+    await expect(
+      render(
+        oneStep(
+          `items = [{apiVersion = "meta.krm.kcl.dev/v1alpha1", kind = "Conditions", conditions = [{condition = {type = "Ready", status = "True", reason = "X"}}]}]`,
+        ),
+      ),
+    ).rejects.toThrow(/Ready is a reserved Crossplane Condition/);
   });
 
   it("lets a later step replace a resource of an earlier one (same name), readiness included", async () => {
@@ -122,7 +134,9 @@ describe("composition selection", () => {
   });
 
   it("names the selector and the compositions when nothing matches", async () => {
-    await expect(render(two, gadget("g1", sel({ color: "green" })))).rejects.toThrow(/g1\.yaml: no composition for example.org\/v1 Gadget matches spec.crossplane.compositionSelector.matchLabels \{color=green\}; the package has: red \[tier=a, color=red\], blue/);
+    await expect(render(two, gadget("g1", sel({ color: "green" })))).rejects.toThrow(
+      /g1\.yaml: no composition for example.org\/v1 Gadget matches spec.crossplane.compositionSelector.matchLabels \{color=green\}; the package has: red \[tier=a, color=red\], blue/,
+    );
   });
 
   it("refuses an ambiguous selector instead of picking at random", async () => {
@@ -130,13 +144,19 @@ describe("composition selection", () => {
   });
 
   it("refuses to guess when the XR selects nothing and several compositions fit", async () => {
-    await expect(render(two, gadget("g1"))).rejects.toThrow(/the XR selects no composition .* and 2 compositions compose example.org\/v1 Gadget \(red, blue\); Crossplane would pick one at random/);
+    await expect(render(two, gadget("g1"))).rejects.toThrow(
+      /the XR selects no composition .* and 2 compositions compose example.org\/v1 Gadget \(red, blue\); Crossplane would pick one at random/,
+    );
   });
 
   it("names a missing composition and an incompatible one", async () => {
-    await expect(render(two, gadget("g1", { spec: { crossplane: { compositionRef: { name: "green" } } } }))).rejects.toThrow(/names composition "green", but the package has no composition of that name \(it has red/);
+    await expect(render(two, gadget("g1", { spec: { crossplane: { compositionRef: { name: "green" } } } }))).rejects.toThrow(
+      /names composition "green", but the package has no composition of that name \(it has red/,
+    );
     const other: CompositionSpec[] = [...two, { name: "v2", apiVersion: "example.org/v2", steps: [{ step: "s", kcl: "" }] }];
-    await expect(render(other, gadget("g1", { spec: { crossplane: { compositionRef: { name: "v2" } } } }))).rejects.toThrow(/composes example.org\/v2 Gadget, not example.org\/v1 Gadget/);
+    await expect(render(other, gadget("g1", { spec: { crossplane: { compositionRef: { name: "v2" } } } }))).rejects.toThrow(
+      /composes example.org\/v2 Gadget, not example.org\/v1 Gadget/,
+    );
   });
 
   it("lets --composition override the XR's choice", async () => {
@@ -149,9 +169,13 @@ describe("composition selection", () => {
 
 describe("unsupported steps", () => {
   it("names the function and the step and points at --engine crossplane", async () => {
-    const err = await render([{ name: "c1", steps: [{ step: "patch", fn: "function-patch-and-transform", input: { apiVersion: "pt.fn.crossplane.io/v1beta1", kind: "Resources" } }] }]).catch((e: unknown) => e);
+    const err = await render([
+      { name: "c1", steps: [{ step: "patch", fn: "function-patch-and-transform", input: { apiVersion: "pt.fn.crossplane.io/v1beta1", kind: "Resources" } }] },
+    ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
-    expect((err as Error).message).toBe('g1.yaml: composition c1, step "patch" (function-patch-and-transform): unsupported function function-patch-and-transform in step patch — use --engine crossplane');
+    expect((err as Error).message).toBe(
+      'g1.yaml: composition c1, step "patch" (function-patch-and-transform): unsupported function function-patch-and-transform in step patch — use --engine crossplane',
+    );
   });
 
   it("recognises function-kcl by its KCLRun input, not by the Function's name", async () => {

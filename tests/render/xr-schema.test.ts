@@ -37,13 +37,18 @@ const PROBES: { name: string; edit: (t: string) => string; violations: string[] 
   {
     name: "string-bool",
     edit: (t) => t.replace("    minNodeCount: 3", '    minNodeCount: 3\n    apps: {traefik: {enabled: "yes"}}'),
-    violations: ['spec.parameters.apps.traefik.enabled: Invalid value: "string": spec.parameters.apps.traefik.enabled in body must be of type boolean: "string"'],
+    violations: [
+      'spec.parameters.apps.traefik.enabled: Invalid value: "string": spec.parameters.apps.traefik.enabled in body must be of type boolean: "string"',
+    ],
   },
   { name: "name-64", edit: (t) => t.replace(NAME, `name: ${"a".repeat(64)}`), violations: ["metadata.name: Too long: may not be more than 63 bytes"] },
   {
     name: "name-254",
     edit: (t) => t.replace(NAME, `name: ${"a".repeat(254)}`),
-    violations: [`metadata.name: Invalid value: "${"a".repeat(20)}…": must be no more than 253 characters`, "metadata.name: Too long: may not be more than 63 bytes"],
+    violations: [
+      `metadata.name: Invalid value: "${"a".repeat(20)}…": must be no more than 253 characters`,
+      "metadata.name: Too long: may not be more than 63 bytes",
+    ],
   },
   { name: "upper", edit: (t) => t.replace(NAME, "name: A-Team"), violations: [`metadata.name: Invalid value: "A-Team": ${NAME_RULE}`] },
   { name: "unicode", edit: (t) => t.replace(NAME, "name: clüster"), violations: [`metadata.name: Invalid value: "clüster": ${NAME_RULE}`] },
@@ -58,7 +63,11 @@ describe("an XR the XRD forbids", () => {
       expect(r.exitCode, String(r.stderr)).toBe(1);
       expect(r.stdout).toBe("");
       const [head, ...violations] = String(r.stderr).trimEnd().split("\n");
-      expect(head).toMatch(new RegExp(`^error: ${displayPath(file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: Cluster\\.devopstoolkit\\.ai ".*" is invalid against the package's XRD \\(the API server would refuse it\\):$`));
+      expect(head).toMatch(
+        new RegExp(
+          `^error: ${displayPath(file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: Cluster\\.devopstoolkit\\.ai ".*" is invalid against the package's XRD \\(the API server would refuse it\\):$`,
+        ),
+      );
       expect(violations.map((v) => v.trim())).toEqual(probe.violations);
     });
   }
@@ -77,7 +86,12 @@ describe("an XR the XRD forbids", () => {
 
   it("the XRD states the API server's name rule as CEL, so crossplane beta validate refuses such names", async () => {
     const crossplane = await ensureGoTool("crossplane");
-    const xr = (name: string) => ({ apiVersion: "devopstoolkit.ai/v2", kind: "Cluster", metadata: { name, namespace: "a" }, spec: { parameters: { nodeSize: "small" } } });
+    const xr = (name: string) => ({
+      apiVersion: "devopstoolkit.ai/v2",
+      kind: "Cluster",
+      metadata: { name, namespace: "a" },
+      spec: { parameters: { nodeSize: "small" } },
+    });
     const verdicts = await crankValidate({
       crossplane,
       extensions: [join(PACKAGE_DIR, "definition.yaml")],
@@ -85,6 +99,7 @@ describe("an XR the XRD forbids", () => {
       crossplaneImage: `xpkg.crossplane.io/crossplane/crossplane:${loadPins().crossplane.version}`,
     });
     expect(verdicts.map((v) => v.status)).toEqual(["invalid", "invalid", "valid", "valid"]);
-    for (const v of verdicts.slice(0, 2)) expect(v.errors).toEqual([{ rule: "cel", message: expect.stringMatching(/^Invalid value: metadata\.name must be a lowercase RFC 1123 subdomain/) }]);
+    for (const v of verdicts.slice(0, 2))
+      expect(v.errors).toEqual([{ rule: "cel", message: expect.stringMatching(/^Invalid value: metadata\.name must be a lowercase RFC 1123 subdomain/) }]);
   });
 });

@@ -55,7 +55,10 @@ describe("npm run check -- --summary on a copy of the repository", () => {
     const md = readFileSync(out, "utf8");
     // Only the cases that enable KEDA change.
     expect(headings(md)).toEqual(["#### `all-apps`: 2 added, 2 removed, 1 changed", "#### `app-keda`: 2 added, 2 removed, 1 changed"]);
-    for (const [name, xr] of [["app-keda", "apps-keda"], ["all-apps", "apps-all"]] as const) {
+    for (const [name, xr] of [
+      ["app-keda", "apps-keda"],
+      ["all-apps", "apps-all"],
+    ] as const) {
       expect(caseLines(md, name)).toEqual([
         `- added \`Object\` \`${xr}-app-keda-dashboard\``,
         `- added \`Usage\` \`${xr}-app-keda-dashboard-usage\``,
@@ -75,7 +78,11 @@ describe("npm run check -- --summary on a copy of the repository", () => {
   }, 180_000);
 
   it("--base REF compares with a commit's goldens once the change is committed with regenerated goldens", async () => {
-    const git = (args: string[]) => execa("git", args, { cwd: repo.root, env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } });
+    const git = (args: string[]) =>
+      execa("git", args, {
+        cwd: repo.root,
+        env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" },
+      });
     // The KCL change (from the test above) committed with the old goldens, then the goldens accepted, as in a pull request.
     await git(["init", "-q"]);
     await git(["add", "kcl", "package", "tests"]);
@@ -117,13 +124,41 @@ spec:
 const config = (deps: { package: string; version: string }[]) =>
   `apiVersion: meta.pkg.crossplane.io/v1\nkind: Configuration\nmetadata: {name: x}\nspec:\n  dependsOn: ${JSON.stringify(deps.map((d) => ({ apiVersion: "pkg.crossplane.io/v1", kind: "Provider", ...d })))}\n`;
 const render = (xr: string, resources: { name: string; kind?: string; data?: Record<string, string> }[]) =>
-  [`---\napiVersion: example.org/v1\nkind: Cluster\nmetadata: {name: ${xr}}\n`, ...resources.map((r) => `---\napiVersion: v1\nkind: ${r.kind ?? "ConfigMap"}\nmetadata:\n  name: ${r.name}\n  annotations: {crossplane.io/composition-resource-name: ${r.name}}\ndata: ${JSON.stringify(r.data ?? {})}\n`)].join("");
-const side = (pkg: Record<string, string>, renders: Record<string, string>, failed: Record<string, string> = {}): SummarySide => ({ package: new Map(Object.entries(pkg)), renders: new Map(Object.entries(renders)), failed: new Map(Object.entries(failed)) });
+  [
+    `---\napiVersion: example.org/v1\nkind: Cluster\nmetadata: {name: ${xr}}\n`,
+    ...resources.map(
+      (r) =>
+        `---\napiVersion: v1\nkind: ${r.kind ?? "ConfigMap"}\nmetadata:\n  name: ${r.name}\n  annotations: {crossplane.io/composition-resource-name: ${r.name}}\ndata: ${JSON.stringify(r.data ?? {})}\n`,
+    ),
+  ].join("");
+const side = (pkg: Record<string, string>, renders: Record<string, string>, failed: Record<string, string> = {}): SummarySide => ({
+  package: new Map(Object.entries(pkg)),
+  renders: new Map(Object.entries(renders)),
+  failed: new Map(Object.entries(failed)),
+});
 
 describe("the report", () => {
   it("lists XRD field and dependsOn changes", () => {
-    const before = side({ "definition.yaml": xrd({ size: { type: "string", default: "small" }, old: { type: "boolean" } }), "crossplane.yaml": config([{ package: "p/aws", version: ">=v1" }, { package: "p/gone", version: ">=v1" }]) }, {});
-    const after = side({ "definition.yaml": xrd({ size: { type: "string", default: "medium" }, fresh: { type: "integer", default: 1 } }), "crossplane.yaml": config([{ package: "p/aws", version: ">=v2" }, { package: "p/new", version: ">=v0.1" }]) }, {});
+    const before = side(
+      {
+        "definition.yaml": xrd({ size: { type: "string", default: "small" }, old: { type: "boolean" } }),
+        "crossplane.yaml": config([
+          { package: "p/aws", version: ">=v1" },
+          { package: "p/gone", version: ">=v1" },
+        ]),
+      },
+      {},
+    );
+    const after = side(
+      {
+        "definition.yaml": xrd({ size: { type: "string", default: "medium" }, fresh: { type: "integer", default: 1 } }),
+        "crossplane.yaml": config([
+          { package: "p/aws", version: ">=v2" },
+          { package: "p/new", version: ">=v0.1" },
+        ]),
+      },
+      {},
+    );
     const { markdown, changes } = summarizeChanges(before, after);
     const lines = markdown.split("\n").filter((l) => l.startsWith("- "));
     expect(lines).toEqual([
@@ -139,9 +174,17 @@ describe("the report", () => {
 
   it("new, removed and failing cases; unchanged ones are only counted", () => {
     const before = side({}, { kept: render("k", [{ name: "a" }]), gone: render("g", [{ name: "a" }, { name: "b" }]), broken: render("b", [{ name: "a" }]) });
-    const after = side({}, { kept: render("k", [{ name: "a" }]), fresh: render("f", [{ name: "x" }]) }, { broken: "tests/cases/broken.yaml: step apps: boom\nmore" });
+    const after = side(
+      {},
+      { kept: render("k", [{ name: "a" }]), fresh: render("f", [{ name: "x" }]) },
+      { broken: "tests/cases/broken.yaml: step apps: boom\nmore" },
+    );
     const { markdown } = summarizeChanges(before, after);
-    expect(headings(markdown)).toEqual(["#### `broken`: does not render", "#### `fresh`: new case, 1 composed resources", "#### `gone`: case removed (2 composed resources)"]);
+    expect(headings(markdown)).toEqual([
+      "#### `broken`: does not render",
+      "#### `fresh`: new case, 1 composed resources",
+      "#### `gone`: case removed (2 composed resources)",
+    ]);
     expect(markdown).toContain("### Cases (3 changed, 1 unchanged)");
     expect(caseLines(markdown, "broken")).toEqual(["- tests/cases/broken.yaml: step apps: boom"]);
   });
@@ -149,7 +192,15 @@ describe("the report", () => {
   it("past the limits it truncates and says how much it left out", () => {
     const many = Array.from({ length: 40 }, (_, i) => ({ name: `r${String(i).padStart(2, "0")}`, data: { v: "1" } }));
     const before = side({}, { c: render("c", many) });
-    const after = side({}, { c: render("c", many.map((r) => ({ ...r, data: { v: "2" } }))) });
+    const after = side(
+      {},
+      {
+        c: render(
+          "c",
+          many.map((r) => ({ ...r, data: { v: "2" } })),
+        ),
+      },
+    );
     const listed = summarizeChanges(before, after, { maxItems: 10 }).markdown;
     expect(caseLines(listed, "c")).toHaveLength(11);
     expect(caseLines(listed, "c").at(-1)).toBe("- … and 30 more");

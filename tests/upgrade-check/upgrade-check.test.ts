@@ -50,7 +50,9 @@ function mutateSteps(pkgDir: string, dest: string, itemsExpr: string, xrd?: (xrd
       for (const step of doc.spec.pipeline) {
         const src = step.input?.spec?.source;
         if (typeof src !== "string" || !/^items = /m.test(src)) continue;
-        step.input.spec.source = src.replace(/^items = /m, "_items0 = ") + `\n_crnOf = lambda i: any -> str {\n    i?.metadata?.annotations?["${CRN}"] or ""\n}\nitems = ${itemsExpr}\n`;
+        step.input.spec.source =
+          src.replace(/^items = /m, "_items0 = ") +
+          `\n_crnOf = lambda i: any -> str {\n    i?.metadata?.annotations?["${CRN}"] or ""\n}\nitems = ${itemsExpr}\n`;
         touched++;
       }
     }
@@ -73,7 +75,11 @@ function renameResource(crn: string, name: string): string {
 /** What matters of a finding for exact comparison: rule, case and name. */
 const key = (f: Finding) => `${f.rule} ${f.case ?? "-"} ${f.crn ?? "-"}`;
 /** Every finding but the field-change notices (changed, chart-version), which follow from the mutation. */
-const listed = (fs: Finding[]) => fs.filter((f) => f.rule !== "changed" && f.rule !== "chart-version").map(key).sort();
+const listed = (fs: Finding[]) =>
+  fs
+    .filter((f) => f.rule !== "changed" && f.rule !== "chart-version")
+    .map(key)
+    .sort();
 
 function options(from: string, packageDir: string, extra: Partial<UpgradeCheckOptions> = {}): UpgradeCheckOptions {
   return { from, packageDir, casesDir, repoDir: repo.root, env: {}, ...extra };
@@ -96,7 +102,12 @@ beforeAll(async () => {
     if (!r) throw new Error(`test setup: the ${CASE} case composes no ${kind}`);
     return r;
   };
-  names = { resourceGroup: of("ResourceGroup").name, cluster: of("KubernetesCluster").name, clusterName: String(of("KubernetesCluster").object.metadata?.name), gpuPool: of("KubernetesClusterNodePool").name };
+  names = {
+    resourceGroup: of("ResourceGroup").name,
+    cluster: of("KubernetesCluster").name,
+    clusterName: String(of("KubernetesCluster").object.metadata?.name),
+    gpuPool: of("KubernetesClusterNodePool").name,
+  };
 }, 120_000);
 
 afterAll(() => {
@@ -141,7 +152,9 @@ describe("old package from a git ref of a temporary repository", () => {
     const dir = mutateSteps(join(repo.root, "package"), temp("uc-pkg-"), renameResource(names.cluster, "renamed-cluster"));
     const r = await upgradeCheck(localRenderer(engine), options("HEAD", dir));
     expect(listed(r.report.findings)).toEqual([`metadata-name ${CASE} ${names.cluster}`]);
-    expect(r.report.findings.find((f) => f.rule === "metadata-name")!.changes).toEqual([{ path: "metadata.name", old: names.clusterName, new: "renamed-cluster" }]);
+    expect(r.report.findings.find((f) => f.rule === "metadata-name")!.changes).toEqual([
+      { path: "metadata.name", old: names.clusterName, new: "renamed-cluster" },
+    ]);
   });
 
   it("a changed XRD default: xrd-default-changed on the field, with both values", async () => {
@@ -156,11 +169,17 @@ describe("old package from a git ref of a temporary repository", () => {
   });
 
   it("an old package whose step fails: the case is not comparable, the error located in the old package's file", async () => {
-    const oldDir = mutateSteps(join(repo.root, "package"), temp("uc-old-"), `[i for i in _items0 if _crnOf(i) != "${names.cluster}" or _fail()]\n_fail = lambda -> bool {\n    assert False, "broken on purpose"\n    False\n}`);
+    const oldDir = mutateSteps(
+      join(repo.root, "package"),
+      temp("uc-old-"),
+      `[i for i in _items0 if _crnOf(i) != "${names.cluster}" or _fail()]\n_fail = lambda -> bool {\n    assert False, "broken on purpose"\n    False\n}`,
+    );
     const r = await upgradeCheck(localRenderer(engine), options(oldDir, join(repo.root, "package")));
     expect(r.report.cases[0]!.status).toBe("not-comparable");
     expect(listed(r.report.findings)).toEqual([`not-comparable ${CASE} -`]);
-    expect(r.report.findings[0]!.message).toMatch(/old package does not render it: .*compositions\.yaml:\d+:\d+ \(line \d+ of the step's KCL source\).*broken on purpose/);
+    expect(r.report.findings[0]!.message).toMatch(
+      /old package does not render it: .*compositions\.yaml:\d+:\d+ \(line \d+ of the step's KCL source\).*broken on purpose/,
+    );
     expect(r.exitCode).toBe(1);
   });
 });
@@ -213,7 +232,9 @@ describe("bad --from", () => {
 
   it("an unreachable registry: the OCI try says why, the other two tries are listed", async () => {
     const port = await unusedPort();
-    const err = await upgradeCheck(localRenderer(engine), options(`127.0.0.1:${port}/nothing/here:v1.0.0`, join(repo.root, "package"), { env: {} })).catch((e: unknown) => e);
+    const err = await upgradeCheck(localRenderer(engine), options(`127.0.0.1:${port}/nothing/here:v1.0.0`, join(repo.root, "package"), { env: {} })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/a directory: no such directory[\s\S]*a git ref: [\s\S]*an OCI package reference: cannot get .*connection refused/);
   });
@@ -233,9 +254,16 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
     const xpkg = join(repo.root, "dist", readdirSync(join(repo.root, "dist")).find((f) => f.endsWith(".xpkg"))!);
     const crossplane = await ensureGoTool("crossplane");
     const dockerConfig = temp("uc-docker-");
-    writeFileSync(join(dockerConfig, "config.json"), JSON.stringify({ auths: { [h.registryHost]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }));
+    writeFileSync(
+      join(dockerConfig, "config.json"),
+      JSON.stringify({ auths: { [h.registryHost]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }),
+    );
     ref = `${h.registryHost}/private/dot-cluster:v1.0.0`;
-    const pushed = await execa(crossplane, ["xpkg", "push", "-f", xpkg, ref], { env: { DOCKER_CONFIG: dockerConfig, HOME: dockerConfig }, reject: false, all: true });
+    const pushed = await execa(crossplane, ["xpkg", "push", "-f", xpkg, ref], {
+      env: { DOCKER_CONFIG: dockerConfig, HOME: dockerConfig },
+      reject: false,
+      all: true,
+    });
     if (pushed.exitCode !== 0) throw new Error(`crossplane xpkg push failed: ${String(pushed.all)}`);
     env = { [credentialsVariable(h.registryHost)]: `${USER}:${PASSWORD}` };
     await h.pushTags("private/a-chart", ["1.0.0"]);
@@ -254,7 +282,12 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
   });
 
   it("oci:// and a CHART_SOURCE_OVERRIDES mirror reach the same package", async () => {
-    const r = await upgradeCheck(localRenderer(engine), options("oci://registry.example.com/private/dot-cluster:v1.0.0", join(repo.root, "package"), { env: { ...env, CHART_SOURCE_OVERRIDES: `oci://registry.example.com/=oci://${h.registryHost}/` } }));
+    const r = await upgradeCheck(
+      localRenderer(engine),
+      options("oci://registry.example.com/private/dot-cluster:v1.0.0", join(repo.root, "package"), {
+        env: { ...env, CHART_SOURCE_OVERRIDES: `oci://registry.example.com/=oci://${h.registryHost}/` },
+      }),
+    );
     expect(r.report.from.description.startsWith(`${h.registryHost}/private/dot-cluster@sha256:`)).toBe(true);
     expect(r.report.findings).toEqual([]);
   });
@@ -266,7 +299,9 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
   });
 
   it("an OCI image that is not a Crossplane package says so", async () => {
-    const err = await upgradeCheck(localRenderer(engine), options(`${h.registryHost}/private/a-chart:1.0.0`, join(repo.root, "package"), { env })).catch((e: unknown) => e);
+    const err = await upgradeCheck(localRenderer(engine), options(`${h.registryHost}/private/a-chart:1.0.0`, join(repo.root, "package"), { env })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/is not a Crossplane package/);
   });
@@ -277,7 +312,11 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
     const args = ["--from", ref, "--package", dir, "--cases", casesDir];
     const r = await repo.run("upgrade-check", args, env);
     expect(r.exitCode).toBe(1);
-    expect(String(r.stdout)).toMatch(new RegExp(`case ${CASE} \\(.*\\): composition \\S+, \\d+ → \\d+ resources\\n  DELETED +${names.gpuPool} \\(KubernetesClusterNodePool/.*\\): no longer composed: .*\\[deleted\\]`));
+    expect(String(r.stdout)).toMatch(
+      new RegExp(
+        `case ${CASE} \\(.*\\): composition \\S+, \\d+ → \\d+ resources\\n  DELETED +${names.gpuPool} \\(KubernetesClusterNodePool/.*\\): no longer composed: .*\\[deleted\\]`,
+      ),
+    );
     expect(String(r.stdout)).not.toContain("\x1b[");
     const allowFile = join(temp("uc-allow-"), "upgrade-allow.txt");
     writeFileSync(allowFile, `# acknowledged for this release\n${names.gpuPool}\n`);
@@ -293,12 +332,17 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
 describe("the workflows' upgrade-check steps, run as GitHub runs them", () => {
   let copy: RepoCopy;
   const stepScript = (workflow: string, job: string, prefix: string): string => {
-    const wf = parse(readFileSync(join(ROOT, ".github", "workflows", workflow), "utf8")) as { jobs: Record<string, { steps: { name: string; run?: string }[] }> };
+    const wf = parse(readFileSync(join(ROOT, ".github", "workflows", workflow), "utf8")) as {
+      jobs: Record<string, { steps: { name: string; run?: string }[] }>;
+    };
     const s = wf.jobs[job]!.steps.find((x) => x.name.startsWith(prefix));
     if (!s?.run) throw new Error(`${workflow} has no run step named "${prefix}…" in job ${job}`);
     return s.run;
   };
-  const scripts = () => [stepScript("test.yaml", "test", "Upgrade check against the latest release"), stepScript("release.yaml", "release", "Refuse unacknowledged deletions")];
+  const scripts = () => [
+    stepScript("test.yaml", "test", "Upgrade check against the latest release"),
+    stepScript("release.yaml", "release", "Refuse unacknowledged deletions"),
+  ];
   const runScript = (script: string) => execa("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { cwd: copy.root, reject: false, all: true });
   const git = (...args: string[]) => execa("git", ["-C", copy.root, "-c", "user.name=test", "-c", "user.email=test@example.com", ...args]);
 

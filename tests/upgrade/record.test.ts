@@ -27,7 +27,10 @@ function tempDir(): string {
   return d;
 }
 
-const git = (dir: string, ...args: string[]) => execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { stdio: "pipe" }).toString().trim();
+const git = (dir: string, ...args: string[]) =>
+  execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { stdio: "pipe" })
+    .toString()
+    .trim();
 
 /** A repository with package/ (this package) and tests/aws + tests/common written for this test. */
 function oldRepository(): { dir: string; commit: string } {
@@ -130,16 +133,32 @@ describe("record-upgrade-facts", () => {
   it("replays apply, patch and assert steps with bindings; records composed names and resolved asserts; judges them on the old render", async () => {
     const repo = oldRepository();
     const casesDir = tempDir();
-    writeFileSync(join(casesDir, "plain.yaml"), "apiVersion: devopstoolkit.ai/v2\nkind: Cluster\nmetadata:\n  name: plain\nspec:\n  parameters:\n    nodeSize: small\n");
-    writeFileSync(join(casesDir, "broken.yaml"), "apiVersion: devopstoolkit.ai/v2\nkind: Cluster\nmetadata:\n  name: broken\nspec:\n  parameters:\n    nodeSize: small\n    apps:\n      nope:\n        enabled: true\n");
+    writeFileSync(
+      join(casesDir, "plain.yaml"),
+      "apiVersion: devopstoolkit.ai/v2\nkind: Cluster\nmetadata:\n  name: plain\nspec:\n  parameters:\n    nodeSize: small\n",
+    );
+    writeFileSync(
+      join(casesDir, "broken.yaml"),
+      "apiVersion: devopstoolkit.ai/v2\nkind: Cluster\nmetadata:\n  name: broken\nspec:\n  parameters:\n    nodeSize: small\n    apps:\n      nope:\n        enabled: true\n",
+    );
     const facts = await recordFacts(engine, { gitDir: repo.dir, commit: repo.commit, repository: "test", casesDir, tests: ["aws"] });
 
     expect(facts.states.map((s) => s.id)).toEqual(["aws#2", "aws#4", "cases/plain"]);
     // The patch merged into the applied Cluster; the selector of the first apply stayed.
-    expect(facts.states[1]!.xr).toMatchObject({ spec: { crossplane: { compositionSelector: { matchLabels: { provider: "aws" } } }, parameters: { nodeSize: "small", apps: { dapr: { enabled: true } } } } });
-    expect(facts.states[0]!.composed["a-team-eks-config-helm"]).toEqual({ apiVersion: "helm.m.crossplane.io/v1beta1", kind: "ProviderConfig", name: "a-team-eks" });
+    expect(facts.states[1]!.xr).toMatchObject({
+      spec: { crossplane: { compositionSelector: { matchLabels: { provider: "aws" } } }, parameters: { nodeSize: "small", apps: { dapr: { enabled: true } } } },
+    });
+    expect(facts.states[0]!.composed["a-team-eks-config-helm"]).toEqual({
+      apiVersion: "helm.m.crossplane.io/v1beta1",
+      kind: "ProviderConfig",
+      name: "a-team-eks",
+    });
     expect(facts.states[0]!.composed["a-team-eks-app-dapr"]).toBeUndefined();
-    expect(facts.states[1]!.composed["a-team-eks-app-dapr"]).toEqual({ apiVersion: "helm.m.crossplane.io/v1beta1", kind: "Release", name: "a-team-eks-app-dapr" });
+    expect(facts.states[1]!.composed["a-team-eks-app-dapr"]).toEqual({
+      apiVersion: "helm.m.crossplane.io/v1beta1",
+      kind: "Release",
+      name: "a-team-eks-app-dapr",
+    });
 
     expect(facts.asserts.map((a) => [a.id, a.state])).toEqual([
       ["aws#2 aws/00-assert.yaml#1", "aws#2"],
@@ -164,7 +183,9 @@ describe("record-upgrade-facts", () => {
 
   it("a directory that is not a git repository, or a commit it lacks: a clear error", async () => {
     const casesDir = tempDir();
-    await expect(recordFacts(engine, { gitDir: join(tempDir(), "nope"), commit: "83c2e26", repository: "t", casesDir })).rejects.toThrow(/no such git directory/);
+    await expect(recordFacts(engine, { gitDir: join(tempDir(), "nope"), commit: "83c2e26", repository: "t", casesDir })).rejects.toThrow(
+      /no such git directory/,
+    );
     const repo = oldRepository();
     const err = await recordFacts(engine, { gitDir: repo.dir, commit: "0000000", repository: "t", casesDir, tests: ["aws"] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);

@@ -50,7 +50,13 @@ describe("CRDs of the packages the Configuration depends on", () => {
       expect(s!.ok, `${name}: ${s!.reason}`).toBe(true);
     }
     const kinds = new Set(schemas.crds.map((c) => `${c.group}/${c.kind}`));
-    for (const k of ["helm.m.crossplane.io/Release", "helm.m.crossplane.io/ProviderConfig", "kubernetes.m.crossplane.io/Object", "kubernetes.m.crossplane.io/ProviderConfig", "protection.crossplane.io/Usage"]) {
+    for (const k of [
+      "helm.m.crossplane.io/Release",
+      "helm.m.crossplane.io/ProviderConfig",
+      "kubernetes.m.crossplane.io/Object",
+      "kubernetes.m.crossplane.io/ProviderConfig",
+      "protection.crossplane.io/Usage",
+    ]) {
       expect(kinds, k).toContain(k);
     }
     const deps = dependsOn(pkg.configuration).map((d) => d.reference.split("/").pop());
@@ -73,7 +79,11 @@ describe("CRDs of the packages the Configuration depends on", () => {
       apiVersion: "meta.pkg.crossplane.io/v1",
       kind: "Configuration",
       metadata: { name: "t" },
-      spec: { dependsOn: [{ apiVersion: "pkg.crossplane.io/v1", kind: "Provider", package: "xpkg.crossplane.io/crossplane-contrib/provider-helm", version: "v9.9.9" }] },
+      spec: {
+        dependsOn: [
+          { apiVersion: "pkg.crossplane.io/v1", kind: "Provider", package: "xpkg.crossplane.io/crossplane-contrib/provider-helm", version: "v9.9.9" },
+        ],
+      },
     };
     const set = await obtainSchemas({ configuration, crossplaneVersion: loadPins().crossplane.version, cacheDir });
     const helm = set.sources.find((s) => s.package === "provider-helm")!;
@@ -155,8 +165,16 @@ describe("validating rendered resources with crossplane beta validate", () => {
   it("names the versions a CRD serves when a resource asks for another, and the missing dependency for an unknown group", async () => {
     const wrong = clone(find("VPC", "ec2.aws.m.upbound.io"));
     wrong.object.apiVersion = "ec2.aws.m.upbound.io/v9";
-    const release: Target = { origin: "x.yaml", label: "Release r", object: { apiVersion: "helm.m.crossplane.io/v1beta1", kind: "Release", metadata: { name: "r" } } };
-    const withoutHelm: SchemaSet = { ...schemas, sources: schemas.sources.filter((s) => s.package !== "provider-helm"), crds: schemas.crds.filter((c) => !c.group.startsWith("helm.")) };
+    const release: Target = {
+      origin: "x.yaml",
+      label: "Release r",
+      object: { apiVersion: "helm.m.crossplane.io/v1beta1", kind: "Release", metadata: { name: "r" } },
+    };
+    const withoutHelm: SchemaSet = {
+      ...schemas,
+      sources: schemas.sources.filter((s) => s.package !== "provider-helm"),
+      crds: schemas.crds.filter((c) => !c.group.startsWith("helm.")),
+    };
     const typo: Target = { origin: "x.yaml", label: "Thing t", object: { apiVersion: "helm.m.crossplane.io.typo/v1", kind: "Thing", metadata: { name: "t" } } };
     const result = await validateTargets({ targets: [wrong, release, typo], xrds, schemas: withoutHelm, crossplane, crossplaneImage: crossplaneImage() });
     expect(result.findings.map((f) => f.rule)).toEqual(["schema-source", "schema-source", "schema-source"]);
@@ -195,7 +213,11 @@ describe("validateProject (npm run validate)", () => {
     expect(report.counts).toEqual({ cases: 0, examples: 1, package: 4 });
     const { errors, summary } = formatReport(report);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^examples/${example.replace(".", "\\.")}: Cluster \\S+ \\(devopstoolkit\\.ai/v2\\): spec\\.parameters\\.nodeSize: Unsupported value: "gigantic"`));
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^examples/${example.replace(".", "\\.")}: Cluster \\S+ \\(devopstoolkit\\.ai/v2\\): spec\\.parameters\\.nodeSize: Unsupported value: "gigantic"`,
+      ),
+    );
     expect(summary.join("\n")).toMatch(/provider-helm +>=\S+ +v\d/);
   });
 });

@@ -87,7 +87,14 @@ const APPS = "kcl/apps.k";
 
 describe("the real package", () => {
   it("passes every rule; verify writes nothing", async () => {
-    const hash = () => createHash("sha256").update(readdirSync(PACKAGE_DIR).map((f) => readFileSync(join(PACKAGE_DIR, f))).join("\0")).digest("hex");
+    const hash = () =>
+      createHash("sha256")
+        .update(
+          readdirSync(PACKAGE_DIR)
+            .map((f) => readFileSync(join(PACKAGE_DIR, f)))
+            .join("\0"),
+        )
+        .digest("hex");
     const before = hash();
     const report = await verify(engine, { packageDir: PACKAGE_DIR, casesDir: CASES_DIR });
     expect(report.findings).toEqual([]);
@@ -99,7 +106,9 @@ describe("the real package", () => {
 
 describe("each rule fires on the break it exists for", () => {
   it("eg-config: hooks dropped reproduces Envoy Gateway's crash message", async () => {
-    const { findings } = await verifyBroken((w) => w.replace(APPS, /\n\s*hooks\.xdsTranslator = \{\n\s*translation = \{[^}\n]*\}\n\s*post = \[[^\]\n]*\]\n\s*\}/, ""));
+    const { findings } = await verifyBroken((w) =>
+      w.replace(APPS, /\n\s*hooks\.xdsTranslator = \{\n\s*translation = \{[^}\n]*\}\n\s*post = \[[^\]\n]*\]\n\s*\}/, ""),
+    );
     const fs = only(findings, "eg-config");
     expect(fs.map((f) => f.case).sort()).toEqual(envoyGatewayCases);
     for (const f of fs) expect(f.message).toContain("registered extension has no hooks specified");
@@ -111,7 +120,9 @@ describe("each rule fires on the break it exists for", () => {
   });
 
   it("eg-config: an ip next to fqdn", async () => {
-    const { findings } = await verifyBroken((w) => w.replace(APPS, /\n(\s*)service\.fqdn = \{/, '\n$1service.ip = {address = "10.96.0.10", port = 1063}\n$1service.fqdn = {'));
+    const { findings } = await verifyBroken((w) =>
+      w.replace(APPS, /\n(\s*)service\.fqdn = \{/, '\n$1service.ip = {address = "10.96.0.10", port = 1063}\n$1service.fqdn = {'),
+    );
     for (const f of only(findings, "eg-config")) expect(f.message).toContain("only one backend target can be configured for the extension manager");
   });
 
@@ -122,15 +133,22 @@ describe("each rule fires on the break it exists for", () => {
     // Only the k8s.io group is protected; the x-k8s.io InferenceObjective CRD passes without it.
     for (const f of fs) {
       expect(f.resource).toMatch(/-app-inference-crd-inferencepools$/);
-      expect(f.message).toContain('"inferencepools.inference.networking.k8s.io" is invalid: metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation');
+      expect(f.message).toContain(
+        '"inferencepools.inference.networking.k8s.io" is invalid: metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation',
+      );
     }
   });
 
   it("eg-extension-server: the controller Release moved to another namespace", async () => {
-    const { findings } = await verifyBroken((w) => w.replace(APPS, '_release("aiGateway", _aiGatewayValues)', '_releaseWith("aiGateway", _aiGatewayValues, {namespace = "ai-gateway-moved"})'));
+    const { findings } = await verifyBroken((w) =>
+      w.replace(APPS, '_release("aiGateway", _aiGatewayValues)', '_releaseWith("aiGateway", _aiGatewayValues, {namespace = "ai-gateway-moved"})'),
+    );
     const fs = only(findings, "eg-extension-server");
     expect(fs.map((f) => f.case).sort()).toEqual(envoyGatewayCases);
-    for (const f of fs) expect(f.message).toMatch(/hostname ai-gateway-controller\.envoy-ai-gateway-system\.svc\.cluster\.local names Service ai-gateway-controller in namespace envoy-ai-gateway-system, which nothing in this render installs; this render installs ai-gateway-controller\.ai-gateway-moved port 1063/);
+    for (const f of fs)
+      expect(f.message).toMatch(
+        /hostname ai-gateway-controller\.envoy-ai-gateway-system\.svc\.cluster\.local names Service ai-gateway-controller in namespace envoy-ai-gateway-system, which nothing in this render installs; this render installs ai-gateway-controller\.ai-gateway-moved port 1063/,
+      );
   });
 
   it("eg-bundle: the AI Gateway CRD chart left out of the bundle", async () => {
@@ -148,7 +166,8 @@ describe("each rule fires on the break it exists for", () => {
   it("eg-compat: AI Gateway 0.7.0 with Envoy Gateway 1.7.0", async () => {
     const { findings } = await verifyBroken((w) => {
       w.replace(APPS, /^_aiGateway = "[^"]*"/m, '_aiGateway = "v0.7.0"');
-      if (!/^_envoyGateway = "v1\.7\.0"$/m.test(readFileSync(join(w.root, APPS), "utf8"))) w.replace(APPS, /^_envoyGateway = "[^"]*"/m, '_envoyGateway = "v1.7.0"');
+      if (!/^_envoyGateway = "v1\.7\.0"$/m.test(readFileSync(join(w.root, APPS), "utf8")))
+        w.replace(APPS, /^_envoyGateway = "[^"]*"/m, '_envoyGateway = "v1.7.0"');
     });
     const fs = only(findings, "eg-compat");
     expect(fs.map((f) => f.case).sort()).toEqual(envoyGatewayCases);
@@ -156,15 +175,26 @@ describe("each rule fires on the break it exists for", () => {
   });
 
   it("usage-coverage: one Usage removed", async () => {
-    const { findings } = await verifyBroken((w) => w.replace(APPS, "[_usage(r) for r in _appResources]", '[_usage(r) for r in _appResources if r.kind != "Release" or r.spec.forProvider.chart.name != "traefik"]'));
+    const { findings } = await verifyBroken((w) =>
+      w.replace(
+        APPS,
+        "[_usage(r) for r in _appResources]",
+        '[_usage(r) for r in _appResources if r.kind != "Release" or r.spec.forProvider.chart.name != "traefik"]',
+      ),
+    );
     const fs = only(findings, "usage-coverage");
-    const traefikCases = readdirSync(CASES_DIR).filter((f) => /traefik:\s*\n\s*enabled: true/.test(readFileSync(join(CASES_DIR, f), "utf8"))).map((f) => f.slice(0, -5)).sort();
+    const traefikCases = readdirSync(CASES_DIR)
+      .filter((f) => /traefik:\s*\n\s*enabled: true/.test(readFileSync(join(CASES_DIR, f), "utf8")))
+      .map((f) => f.slice(0, -5))
+      .sort();
     expect(fs.map((f) => f.case).sort()).toEqual(traefikCases);
     for (const f of fs) expect(f.message).toMatch(/^no Usage has this Release \(helm\.m\.crossplane\.io\/v1beta1 \S+-traefik\) as spec\.by/);
   });
 
   it("usage-targets: Usages pointing at a name that does not exist", async () => {
-    const { findings } = await verifyBroken((w) => w.replace(APPS, "resourceRef.name = _clusterMR.metadata.name}", 'resourceRef.name = _clusterMR.metadata.name + "-gone"}'));
+    const { findings } = await verifyBroken((w) =>
+      w.replace(APPS, "resourceRef.name = _clusterMR.metadata.name}", 'resourceRef.name = _clusterMR.metadata.name + "-gone"}'),
+    );
     const fs = only(findings, "usage-targets");
     for (const f of fs) expect(f.message).toMatch(/^spec\.of is \w+ \S+ "\S+-gone", which this render does not have$/);
   });
@@ -185,7 +215,9 @@ describe("each rule fires on the break it exists for", () => {
     const { findings } = await verifyBroken((w) => w.replace("kcl/crossplane.k", /\n\s*_provider\([^\n]*"[^"\n]*provider-helm", "[^"]*"\)/, ""));
     const fs = only(findings, "pkg-dependencies");
     expect(fs).toHaveLength(1);
-    expect(fs[0]!.message).toMatch(/^API group helm\.m\.crossplane\.io \((\w+, )*Release(, \w+)*: \d+ composed resources across cases\) needs provider provider-helm, but dependsOn lists /);
+    expect(fs[0]!.message).toMatch(
+      /^API group helm\.m\.crossplane\.io \((\w+, )*Release(, \w+)*: \d+ composed resources across cases\) needs provider provider-helm, but dependsOn lists /,
+    );
     expect(fs[0]!.message.split("dependsOn lists ")[1]).toContain("provider-kubernetes");
     expect(fs[0]!.message.split("dependsOn lists ")[1]).not.toContain("provider-helm");
   });
@@ -202,7 +234,9 @@ describe("each rule fires on the break it exists for", () => {
 
 describe("bad input", () => {
   it("gateway-helm values that are not a map: a finding, not a crash", async () => {
-    const { findings } = await verifyBroken((w) => w.replace(APPS, '_release("envoyGateway", _gatewayValues)', '_releaseWith("envoyGateway", {}, {values = "config: {envoyGateway: {}}"})'));
+    const { findings } = await verifyBroken((w) =>
+      w.replace(APPS, '_release("envoyGateway", _gatewayValues)', '_releaseWith("envoyGateway", {}, {values = "config: {envoyGateway: {}}"})'),
+    );
     const fs = findings.filter((f) => f.rule === "eg-config");
     expect(fs.map((f) => f.case).sort()).toEqual(envoyGatewayCases);
     for (const f of fs) expect(f.message).toMatch(/^spec\.forProvider\.values must be a map of chart values, got the string "config: \{envoyGateway: \{\}\}"$/);
@@ -231,7 +265,10 @@ describe("bad input", () => {
 
 describe("npm run verify", () => {
   const run = (args: string[]) => execa(process.execPath, [join(ROOT, "scripts", "run.mjs"), "verify", ...args], { cwd: ROOT, reject: false });
-  const mtimes = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" }).map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}`).sort();
+  const mtimes = (dir: string) =>
+    readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}`)
+      .sort();
 
   it("is clean on our package, also as JSON", async () => {
     const r = await run(["--json"]);
@@ -250,7 +287,10 @@ describe("npm run verify", () => {
     expect(r.exitCode).toBe(1);
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(envoyGatewayCases.length);
-    for (const l of lines) expect(l).toMatch(/^eg-config \S+ \S+: Envoy Gateway \S+ exits at start-up with: registered extension has no hooks specified; caused by values\.config\.envoyGateway\.extensionManager\S* \(Envoy Gateway's own validation .+\)$/);
+    for (const l of lines)
+      expect(l).toMatch(
+        /^eg-config \S+ \S+: Envoy Gateway \S+ exits at start-up with: registered extension has no hooks specified; caused by values\.config\.envoyGateway\.extensionManager\S* \(Envoy Gateway's own validation .+\)$/,
+      );
     expect(r.stderr).toMatch(new RegExp(`verify: \\d+ cases, \\d+ rules: ${envoyGatewayCases.length} errors, 0 warnings`));
     expect(mtimes(root)).toEqual(before);
   });

@@ -13,12 +13,26 @@ export const K8S = "kubernetes.m.crossplane.io/v1alpha1";
 export const USAGE = "protection.crossplane.io/v1beta1";
 export const EKS = "eks.aws.m.upbound.io/v1beta1";
 
-export function release(name: string, chart: string, version: string | undefined, namespace: string, values?: unknown, repository = "oci://docker.io/envoyproxy"): KubeObject {
+export function release(
+  name: string,
+  chart: string,
+  version: string | undefined,
+  namespace: string,
+  values?: unknown,
+  repository = "oci://docker.io/envoyproxy",
+): KubeObject {
   return {
     apiVersion: HELM,
     kind: "Release",
     metadata: { name, annotations: { "crossplane.io/external-name": chart } },
-    spec: { forProvider: { chart: { name: chart, repository, ...(version === undefined ? {} : { version }) }, namespace, ...(values === undefined ? {} : { values }) }, rollbackLimit: 3 },
+    spec: {
+      forProvider: {
+        chart: { name: chart, repository, ...(version === undefined ? {} : { version }) },
+        namespace,
+        ...(values === undefined ? {} : { values }),
+      },
+      rollbackLimit: 3,
+    },
   };
 }
 
@@ -26,12 +40,19 @@ export function object(name: string, manifest: unknown): KubeObject {
   return { apiVersion: K8S, kind: "Object", metadata: { name }, spec: { forProvider: { manifest } } };
 }
 
-export function usage(name: string, of: { apiVersion: string; kind: string; name: string }, by: { apiVersion: string; kind: string; name: string }): KubeObject {
+export function usage(
+  name: string,
+  of: { apiVersion: string; kind: string; name: string },
+  by: { apiVersion: string; kind: string; name: string },
+): KubeObject {
   return {
     apiVersion: USAGE,
     kind: "Usage",
     metadata: { name },
-    spec: { of: { apiVersion: of.apiVersion, kind: of.kind, resourceRef: { name: of.name } }, by: { apiVersion: by.apiVersion, kind: by.kind, resourceRef: { name: by.name } } },
+    spec: {
+      of: { apiVersion: of.apiVersion, kind: of.kind, resourceRef: { name: of.name } },
+      by: { apiVersion: by.apiVersion, kind: by.kind, resourceRef: { name: by.name } },
+    },
   };
 }
 
@@ -61,7 +82,10 @@ export function inferencePoolCrd(group = "inference.networking.k8s.io", versions
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: `inferencepools.${group}`, annotations: { "api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api-inference-extension/pull/1173" } },
+    metadata: {
+      name: `inferencepools.${group}`,
+      annotations: { "api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api-inference-extension/pull/1173" },
+    },
     spec: { group, names: { kind: "InferencePool", plural: "inferencepools", shortNames: ["infpool"] }, scope: "Namespaced", versions },
   };
 }
@@ -76,18 +100,31 @@ export function envoyGatewayResources(xr = "a"): ComposedResource[] {
     object(`${xr}-app-inference-pool-crd`, inferencePoolCrd()),
   ];
   const usages = apps.map((a) => usage(`${a.metadata!.name}-usage`, ref(cluster), ref(a)));
-  return [{ name: "ekscluster", object: cluster }, ...apps.map((o) => ({ name: o.metadata!.name!, object: o })), ...usages.map((o) => ({ name: o.metadata!.name!, object: o }))].map((r) => ({ ...r, ready: "True" as const }));
+  return [
+    { name: "ekscluster", object: cluster },
+    ...apps.map((o) => ({ name: o.metadata!.name!, object: o })),
+    ...usages.map((o) => ({ name: o.metadata!.name!, object: o })),
+  ].map((r) => ({ ...r, ready: "True" as const }));
 }
 
 /** envoyGateway null: the XR has no apps map at all (another package's XR). */
 export function renderedCase(name: string, resources: ComposedResource[], envoyGateway: boolean | null = true): RenderedCase {
   const spec = { parameters: { nodeSize: "small", ...(envoyGateway === null ? {} : { apps: { envoyGateway: { enabled: envoyGateway } } }) } };
   const xr: KubeObject = { apiVersion: "devopstoolkit.ai/v2", kind: "Cluster", metadata: { name: "a", namespace: "default" }, spec };
-  return { case: name, file: `/cases/${name}.yaml`, result: { xr, observedXr: xr, resources, composition: "cluster-aws", stream: [xr, ...resources.map((r) => r.object)], results: [] } };
+  return {
+    case: name,
+    file: `/cases/${name}.yaml`,
+    result: { xr, observedXr: xr, resources, composition: "cluster-aws", stream: [xr, ...resources.map((r) => r.object)], results: [] },
+  };
 }
 
 export function configuration(dependsOn: unknown[] = DEPENDS_ON): KubeObject {
-  return { apiVersion: "meta.pkg.crossplane.io/v1", kind: "Configuration", metadata: { name: "dot-cluster" }, spec: { crossplane: { version: ">=v2.0.0" }, dependsOn } };
+  return {
+    apiVersion: "meta.pkg.crossplane.io/v1",
+    kind: "Configuration",
+    metadata: { name: "dot-cluster" },
+    spec: { crossplane: { version: ">=v2.0.0" }, dependsOn },
+  };
 }
 
 export const DEPENDS_ON = [
@@ -107,7 +144,11 @@ export function composition(name: string, source = "items = []\n"): KubeObject {
       compositeTypeRef: { apiVersion: "devopstoolkit.ai/v2", kind: "Cluster" },
       mode: "Pipeline",
       pipeline: [
-        { step: "apps", functionRef: { name: "crossplane-contrib-function-kcl" }, input: { apiVersion: "krm.kcl.dev/v1alpha1", kind: "KCLRun", spec: { source } } },
+        {
+          step: "apps",
+          functionRef: { name: "crossplane-contrib-function-kcl" },
+          input: { apiVersion: "krm.kcl.dev/v1alpha1", kind: "KCLRun", spec: { source } },
+        },
         { step: "automatically-detect-ready-composed-resources", functionRef: { name: "crossplane-contrib-function-auto-ready" } },
       ],
     },
@@ -118,13 +159,22 @@ export const XRD: KubeObject = {
   apiVersion: "apiextensions.crossplane.io/v2",
   kind: "CompositeResourceDefinition",
   metadata: { name: "clusters.devopstoolkit.ai" },
-  spec: { group: "devopstoolkit.ai", names: { kind: "Cluster", plural: "clusters" }, scope: "Namespaced", versions: [{ name: "v2", served: true, referenceable: true }] },
+  spec: {
+    group: "devopstoolkit.ai",
+    names: { kind: "Cluster", plural: "clusters" },
+    scope: "Namespaced",
+    versions: [{ name: "v2", served: true, referenceable: true }],
+  },
 };
 
 export function loadedPackage(opts: { configuration?: KubeObject | null; compositions?: KubeObject[] } = {}): LoadedPackage {
   const conf = opts.configuration === null ? undefined : (opts.configuration ?? configuration());
   const comps = opts.compositions ?? [composition("cluster-aws")];
-  const documents = [...(conf ? [{ file: "crossplane.yaml", object: conf }] : []), { file: "definition.yaml", object: XRD }, ...comps.map((object) => ({ file: "compositions.yaml", object }))];
+  const documents = [
+    ...(conf ? [{ file: "crossplane.yaml", object: conf }] : []),
+    { file: "definition.yaml", object: XRD },
+    ...comps.map((object) => ({ file: "compositions.yaml", object })),
+  ];
   return { dir: "/pkg", configuration: conf, xrds: [XRD], compositions: comps, documents };
 }
 

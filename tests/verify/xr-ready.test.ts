@@ -7,7 +7,16 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, PACKAGE_DIR } from "../../scripts/lib/paths.js";
-import { caseInputs, loadPackage, readObservedFile, readXrFile, renderCase, localRenderer, type KubeObject, type RenderResult } from "../../scripts/lib/render/index.js";
+import {
+  caseInputs,
+  loadPackage,
+  readObservedFile,
+  readXrFile,
+  renderCase,
+  localRenderer,
+  type KubeObject,
+  type RenderResult,
+} from "../../scripts/lib/render/index.js";
 import { xrReady } from "../../scripts/lib/verify/rules/xr-ready.js";
 import type { Finding } from "../../scripts/lib/verify/types.js";
 import { useEngine } from "../helpers/engine.js";
@@ -19,13 +28,17 @@ const CASES_DIR = join(ROOT, "tests", "cases");
 const CRN = "crossplane.io/composition-resource-name";
 const readyCases = caseInputs(CASES_DIR).filter((c) => c.case.endsWith("-ready"));
 
-const xrReadyCondition = (r: RenderResult) => ((r.xr.status as { conditions?: { type: string; status: string; message?: string }[] }).conditions ?? []).find((c) => c.type === "Ready");
-const readyOf = (o: KubeObject) => ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === "Ready");
+const xrReadyCondition = (r: RenderResult) =>
+  ((r.xr.status as { conditions?: { type: string; status: string; message?: string }[] }).conditions ?? []).find((c) => c.type === "Ready");
+const readyOf = (o: KubeObject) =>
+  ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === "Ready");
 
 describe("observed-ready cases", () => {
   it("exist for every composition, with and without apps", () => {
     const kinds = readyCases.map((c) => {
-      const xr = readXrFile(c.file) as KubeObject & { spec: { crossplane: { compositionSelector: { matchLabels: { provider: string } } }; parameters: { apps?: unknown } } };
+      const xr = readXrFile(c.file) as KubeObject & {
+        spec: { crossplane: { compositionSelector: { matchLabels: { provider: string } } }; parameters: { apps?: unknown } };
+      };
       expect(c.observedFile, `${c.case} has no observed state`).toBeDefined();
       return `${xr.spec.crossplane.compositionSelector.matchLabels.provider}${xr.spec.parameters.apps ? "+apps" : ""}`;
     });
@@ -52,7 +65,9 @@ describe("observed-ready cases", () => {
   it("is earned: a managed resource observed not ready holds the XR back, and xr-ready stays quiet (it can still become ready)", async () => {
     const input = readyCases.find((c) => c.case === "aws-apps-ready")!;
     const observed = readObservedFile(input.observedFile!).map((o) =>
-      o.kind === "NodeGroup" ? { ...o, status: { conditions: [{ type: "Ready", status: "False", reason: "Creating", lastTransitionTime: "2025-06-01T10:00:00Z" }] } } : o,
+      o.kind === "NodeGroup"
+        ? { ...o, status: { conditions: [{ type: "Ready", status: "False", reason: "Creating", lastTransitionTime: "2025-06-01T10:00:00Z" }] } }
+        : o,
     );
     const xr = readXrFile(input.file) as KubeObject;
     const result = await localRenderer(engine).render(loadPackage(PACKAGE_DIR), xr, { observed, source: input.file });
@@ -108,12 +123,29 @@ describe("xr-ready on small renders", () => {
     metadata: { name: "a", namespace: "default" },
     status: { conditions: [{ type: "Ready", status: ready ? "True" : "False", reason: ready ? "Available" : "Creating" }] },
   });
-  const res = (name: string, kind: string, ready: "True" | "False" | "Unspecified") => ({ name, ready, object: { apiVersion: "example.org/v1", kind, metadata: { name } } as KubeObject });
-  const result = (ready: boolean, resources: ReturnType<typeof res>[]): RenderResult => ({ xr: xr(ready), observedXr: xr(ready), resources, composition: "c", stream: [], results: [] });
-  const check = (r: RenderResult, observed?: KubeObject[]) => run(context([{ case: "c", file: "/cases/c.yaml", result: r, ...(observed ? { observed } : {}) }]), [xrReady]);
+  const res = (name: string, kind: string, ready: "True" | "False" | "Unspecified") => ({
+    name,
+    ready,
+    object: { apiVersion: "example.org/v1", kind, metadata: { name } } as KubeObject,
+  });
+  const result = (ready: boolean, resources: ReturnType<typeof res>[]): RenderResult => ({
+    xr: xr(ready),
+    observedXr: xr(ready),
+    resources,
+    composition: "c",
+    stream: [],
+    results: [],
+  });
+  const check = (r: RenderResult, observed?: KubeObject[]) =>
+    run(context([{ case: "c", file: "/cases/c.yaml", result: r, ...(observed ? { observed } : {}) }]), [xrReady]);
 
   it("names a resource the composition marks not ready, and one observed without a Ready condition", () => {
-    const observed: KubeObject = { apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w", annotations: { [CRN]: "w" } }, status: { conditions: [{ type: "Synced", status: "True" }] } };
+    const observed: KubeObject = {
+      apiVersion: "example.org/v1",
+      kind: "Widget",
+      metadata: { name: "w", annotations: { [CRN]: "w" } },
+      status: { conditions: [{ type: "Synced", status: "True" }] },
+    };
     const fs = check(result(false, [res("off", "Widget", "False"), res("w", "Widget", "Unspecified"), res("pending", "Widget", "Unspecified")]), [observed]);
     expect(fs.map((f) => f.resource)).toEqual(["off", "w"]);
     expect(fs[0]!.message).toContain('marked not ready by the composition (krm.kcl.dev/ready: "False")');

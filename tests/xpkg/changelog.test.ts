@@ -29,7 +29,9 @@ describe("chartPinChanges", () => {
   it("reports a changed pin once per chart it pins, with both versions", () => {
     const changed = withValue(apps, pin, "99.0.0");
     const changes = chartPinChanges(apps, changed);
-    expect(changes).toEqual(pin.charts.map((c) => ({ chart: c.chart, source: c.source, from: pin.value, to: "99.0.0" })).sort((a, b) => a.chart.localeCompare(b.chart)));
+    expect(changes).toEqual(
+      pin.charts.map((c) => ({ chart: c.chart, source: c.source, from: pin.value, to: "99.0.0" })).sort((a, b) => a.chart.localeCompare(b.chart)),
+    );
   });
 
   it("lists every pin as new on the first release", () => {
@@ -42,7 +44,11 @@ describe("chartPinChanges", () => {
     const marker = apps.lastIndexOf("\n", apps.indexOf(`_${pin.variable} =`) - 1);
     const start = apps.lastIndexOf("\n# renovate", marker);
     const removed = apps.slice(0, start) + apps.slice(apps.indexOf("\n", apps.indexOf(`_${pin.variable} =`)));
-    expect(chartPinChanges(apps, removed).filter((c) => c.to === undefined).map((c) => c.chart)).toContain(pin.charts[pin.charts.length - 1]!.chart);
+    expect(
+      chartPinChanges(apps, removed)
+        .filter((c) => c.to === undefined)
+        .map((c) => c.chart),
+    ).toContain(pin.charts[pin.charts.length - 1]!.chart);
   });
 
   it("renders a Markdown table, or says that nothing changed", () => {
@@ -57,7 +63,8 @@ describe("releaseChangelog over a git history", () => {
   it("compares with the newest earlier release tag reachable from HEAD", async () => {
     const root = mkdtempSync(join(tmpdir(), "changelog-"));
     temps.push(root);
-    const git = (...args: string[]) => execa("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "tag.gpgSign=false", "-c", "commit.gpgSign=false", ...args], { cwd: root });
+    const git = (...args: string[]) =>
+      execa("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "tag.gpgSign=false", "-c", "commit.gpgSign=false", ...args], { cwd: root });
     mkdirSync(join(root, "kcl"));
     await git("init", "-q", "-b", "main");
     const commit = async (text: string, message: string) => {

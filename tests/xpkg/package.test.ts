@@ -102,7 +102,8 @@ describe("npm run package", () => {
     const steps = (o: Obj) => ((o.spec as { pipeline?: { input?: { spec?: { source?: string } } }[] }).pipeline ?? []).map((p) => p.input?.spec?.source);
     const compositions = objects.filter((o) => o.kind === "Composition");
     expect(compositions.length).toBeGreaterThanOrEqual(3);
-    for (const c of compositions) expect(steps(packaged.find((p) => p.kind === "Composition" && (p.metadata as Obj).name === (c.metadata as Obj).name)!)).toEqual(steps(c));
+    for (const c of compositions)
+      expect(steps(packaged.find((p) => p.kind === "Composition" && (p.metadata as Obj).name === (c.metadata as Obj).name)!)).toEqual(steps(c));
 
     // this project's reader sees the same package layer
     expect(docsOf(packageStream(readXpkg(readFileSync(built.file))))).toEqual(packaged);

@@ -18,7 +18,9 @@ interface Step {
   uses?: string;
   env?: Record<string, string>;
 }
-const workflow = parse(readFileSync(join(ROOT, ".github", "workflows", "release.yaml"), "utf8")) as { jobs: { release: { steps: Step[]; env: Record<string, string> } } };
+const workflow = parse(readFileSync(join(ROOT, ".github", "workflows", "release.yaml"), "utf8")) as {
+  jobs: { release: { steps: Step[]; env: Record<string, string> } };
+};
 const steps = workflow.jobs.release.steps;
 
 function step(prefix: string): Step {
@@ -33,7 +35,12 @@ async function runStep(prefix: string, env: Record<string, string>) {
   for (const name of Object.keys(s.env ?? {})) expect(env, `${s.name} needs ${name}`).toHaveProperty(name);
   const output = join(temp, `output-${Math.random().toString(36).slice(2)}`);
   writeFileSync(output, "");
-  const r = await execa("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run!], { cwd: ROOT, env: { ...env, GITHUB_OUTPUT: output }, reject: false, all: true });
+  const r = await execa("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run!], {
+    cwd: ROOT,
+    env: { ...env, GITHUB_OUTPUT: output },
+    reject: false,
+    all: true,
+  });
   const outputs = Object.fromEntries(
     readFileSync(output, "utf8")
       .split("\n")
@@ -51,13 +58,23 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe("release workflow steps", () => {
   it("refuses to start without the registry settings, naming each missing one", async () => {
-    const missing = await runStep("Check the release settings", { XPKG_REGISTRY: "", XPKG_REPOSITORY: "org/dot-cluster", HAS_USERNAME: "false", HAS_TOKEN: "true" });
+    const missing = await runStep("Check the release settings", {
+      XPKG_REGISTRY: "",
+      XPKG_REPOSITORY: "org/dot-cluster",
+      HAS_USERNAME: "false",
+      HAS_TOKEN: "true",
+    });
     expect(missing.exitCode).toBe(1);
     expect(missing.all).toContain("variable XPKG_REGISTRY");
     expect(missing.all).toContain("secret XPKG_USERNAME");
     expect(missing.all).not.toContain("XPKG_REPOSITORY");
     expect(missing.all).not.toContain("XPKG_TOKEN");
-    const ready = await runStep("Check the release settings", { XPKG_REGISTRY: "ghcr.io", XPKG_REPOSITORY: "org/dot-cluster", HAS_USERNAME: "true", HAS_TOKEN: "true" });
+    const ready = await runStep("Check the release settings", {
+      XPKG_REGISTRY: "ghcr.io",
+      XPKG_REPOSITORY: "org/dot-cluster",
+      HAS_USERNAME: "true",
+      HAS_TOKEN: "true",
+    });
     expect(ready.exitCode, ready.all).toBe(0);
   });
 
@@ -92,7 +109,13 @@ describe("release workflow steps", () => {
       const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
       const built = await runStep("Build the package", { ...env, VERSION: "0.1.0" });
       expect(built.exitCode, built.all).toBe(0);
-      const pushed = await runStep("Push the package", { ...env, XPKG_REGISTRY: address, XPKG_REPOSITORY: "devopstoolkit/dot-cluster", FILE: built.outputs.file!, TAG: built.outputs.tag! });
+      const pushed = await runStep("Push the package", {
+        ...env,
+        XPKG_REGISTRY: address,
+        XPKG_REPOSITORY: "devopstoolkit/dot-cluster",
+        FILE: built.outputs.file!,
+        TAG: built.outputs.tag!,
+      });
       expect(pushed.exitCode, pushed.all).toBe(0);
 
       const res = await fetch(`http://${address}/v2/devopstoolkit/dot-cluster/manifests/v0.1.0`, {

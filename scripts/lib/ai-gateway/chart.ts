@@ -52,7 +52,9 @@ async function pulled(helm: string, repository: string, name: string, version: s
   mkdirSync(join(CACHE_DIR, "ai-chart"), { recursive: true });
   const tmp = mkdtempSync(join(CACHE_DIR, "ai-chart", "pull-"));
   try {
-    const args = oci ? ["pull", from, "--version", version, "--untar", "--untardir", tmp] : ["pull", name, "--repo", from, "--version", version, "--untar", "--untardir", tmp];
+    const args = oci
+      ? ["pull", from, "--version", version, "--untar", "--untardir", tmp]
+      : ["pull", name, "--repo", from, "--version", version, "--untar", "--untardir", tmp];
     if (isLoopback(from)) args.push("--plain-http");
     const r = await execa(helm, args, { reject: false, timeout: 20_000 });
     if (r.exitCode !== 0) throw new Error(`helm pull ${from} --version ${version}: ${firstLine(String(r.stderr || r.message))}`);
@@ -72,7 +74,12 @@ async function pulled(helm: string, repository: string, name: string, version: s
 function services(manifests: string, namespace: string): ChartService[] {
   const out: ChartService[] = [];
   for (const doc of parseAllDocuments(manifests)) {
-    const o = doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { ports?: { name?: string; port?: number }[] } } | null;
+    const o = doc.toJS() as {
+      apiVersion?: string;
+      kind?: string;
+      metadata?: { name?: string; namespace?: string };
+      spec?: { ports?: { name?: string; port?: number }[] };
+    } | null;
     if (o?.kind !== "Service" || o.apiVersion !== "v1" || !o.metadata?.name) continue;
     out.push({
       name: o.metadata.name,
@@ -84,7 +91,11 @@ function services(manifests: string, namespace: string): ChartService[] {
 }
 
 /** Templates each Release's chart; charts that cannot be had are "unavailable" with the reason. */
-export async function chartServices(requests: readonly ServicesRequest[], env: Readonly<Record<string, string | undefined>> = process.env, log?: Log): Promise<Map<string, ServicesResult>> {
+export async function chartServices(
+  requests: readonly ServicesRequest[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  log?: Log,
+): Promise<Map<string, ServicesResult>> {
   const out = new Map<string, ServicesResult>();
   if (!requests.length) return out;
   let helm: string;
@@ -104,7 +115,10 @@ export async function chartServices(requests: readonly ServicesRequest[], env: R
         const work = mkdtempSync(join(CACHE_DIR, "ai-chart", "values-"));
         try {
           writeFileSync(join(work, "values.json"), JSON.stringify(r.values ?? {}));
-          const t = await execa(helm, ["template", r.releaseName, chart, "--namespace", r.namespace, "-f", join(work, "values.json")], { reject: false, timeout: 60_000 });
+          const t = await execa(helm, ["template", r.releaseName, chart, "--namespace", r.namespace, "-f", join(work, "values.json")], {
+            reject: false,
+            timeout: 60_000,
+          });
           if (t.exitCode !== 0) throw new Error(`helm template ${r.name} ${r.version}: ${firstLine(String(t.stderr))}`);
           out.set(r.id, { kind: "templated", chart: `${repository}/${r.name}:${r.version}`, services: services(String(t.stdout), r.namespace) });
         } finally {

@@ -147,22 +147,47 @@ export function planAll(input: AllPlanInput): AllPlan {
     const aiFailed = input.lookups.get(ai.variable)?.ok === false;
     if (!pair) {
       const verdict = checkCompatibility(ai.value, eg.value, input.compatibility);
-      plan.notes.push(`AI Gateway ${ai.value} and Envoy Gateway ${eg.value} stay as they are: no allowed pair is in the compatibility table (data/compatibility.json); the current pins: ${verdict.message}`);
+      plan.notes.push(
+        `AI Gateway ${ai.value} and Envoy Gateway ${eg.value} stay as they are: no allowed pair is in the compatibility table (data/compatibility.json); the current pins: ${verdict.message}`,
+      );
       chosen.set(ai.variable, { option: aiOpts.options.at(-1)! });
       chosen.set(eg.variable, { option: egOpts.options.at(-1)! });
-      if (aiNewest !== aiOpts.options.at(-1)) plan.held.push({ pin: ai, at: ai.value, newest: aiNewest.version, reason: "no Envoy Gateway the policy allows makes a pair the compatibility table accepts" });
-      if (egNewest !== egOpts.options.at(-1)) plan.held.push({ pin: eg, at: eg.value, newest: egNewest.version, reason: "no AI Gateway the policy allows makes a pair the compatibility table accepts" });
+      if (aiNewest !== aiOpts.options.at(-1))
+        plan.held.push({
+          pin: ai,
+          at: ai.value,
+          newest: aiNewest.version,
+          reason: "no Envoy Gateway the policy allows makes a pair the compatibility table accepts",
+        });
+      if (egNewest !== egOpts.options.at(-1))
+        plan.held.push({
+          pin: eg,
+          at: eg.value,
+          newest: egNewest.version,
+          reason: "no AI Gateway the policy allows makes a pair the compatibility table accepts",
+        });
     } else {
       const aiMoves = pair.a.available !== undefined;
       const egMoves = pair.e.available !== undefined;
       const needs = checkCompatibility(pair.a.version, pair.e.version, input.compatibility).needsEnvoyGateway;
       const needsPartner = aiMoves && egMoves && needs !== undefined && !checkCompatibility(pair.a.version, eg.value, input.compatibility).compatible;
-      chosen.set(ai.variable, needsPartner ? { option: pair.a, partner: `needs Envoy Gateway ${needs} (data/compatibility.json): moves together with ${aliasOf(eg.variable)}` } : { option: pair.a });
-      chosen.set(eg.variable, needsPartner ? { option: pair.e, partner: `needed by AI Gateway ${pair.a.version} (Envoy Gateway ${needs})` } : { option: pair.e });
+      chosen.set(
+        ai.variable,
+        needsPartner
+          ? { option: pair.a, partner: `needs Envoy Gateway ${needs} (data/compatibility.json): moves together with ${aliasOf(eg.variable)}` }
+          : { option: pair.a },
+      );
+      chosen.set(
+        eg.variable,
+        needsPartner ? { option: pair.e, partner: `needed by AI Gateway ${pair.a.version} (Envoy Gateway ${needs})` } : { option: pair.e },
+      );
       if (pair.a !== aiNewest) {
         const verdict = checkCompatibility(aiNewest.version, egNewest.version, input.compatibility);
-        const egWhy = egFailed ? `Envoy Gateway stays at ${eg.value} (its registry could not be read)` : `the newest Envoy Gateway the policy allows is ${egNewest.version}${input.major ? "" : " (--major allows more)"}`;
-        const why = verdict.status === "incompatible" ? `AI Gateway ${aiNewest.version} needs Envoy Gateway ${verdict.needsEnvoyGateway}; ${egWhy}` : verdict.message;
+        const egWhy = egFailed
+          ? `Envoy Gateway stays at ${eg.value} (its registry could not be read)`
+          : `the newest Envoy Gateway the policy allows is ${egNewest.version}${input.major ? "" : " (--major allows more)"}`;
+        const why =
+          verdict.status === "incompatible" ? `AI Gateway ${aiNewest.version} needs Envoy Gateway ${verdict.needsEnvoyGateway}; ${egWhy}` : verdict.message;
         plan.held.push({ pin: ai, at: pair.a.available ? pair.a.version : ai.value, newest: aiNewest.version, reason: why });
       }
       if (pair.e !== egNewest) {
@@ -183,9 +208,21 @@ export function planAll(input: AllPlanInput): AllPlan {
       continue;
     }
     const { value, styleKept } = formatLike(pin.value, available);
-    if (!styleKept) plan.notes.push(`_${pin.variable}: the registry has no ${pin.value.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${available.version}; writing ${value} as listed`);
+    if (!styleKept)
+      plan.notes.push(
+        `_${pin.variable}: the registry has no ${pin.value.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${available.version}; writing ${value} as listed`,
+      );
     const resolved = (input.lookups.get(pin.variable) as { ok: true; resolved: ResolvedChart[] }).resolved;
-    plan.moves.push({ pin, from: pin.value, to: value, version: available.version, policy: o.policy, resolved, styleKept, ...(pick.partner ? { partner: pick.partner } : {}) });
+    plan.moves.push({
+      pin,
+      from: pin.value,
+      to: value,
+      version: available.version,
+      policy: o.policy,
+      resolved,
+      styleKept,
+      ...(pick.partner ? { partner: pick.partner } : {}),
+    });
   }
   // A chart held short of its newest version still moves as far as it can: say so in its pin's style.
   for (const h of plan.held) h.at = plan.moves.find((m) => m.pin === h.pin)?.to ?? h.pin.value;

@@ -79,7 +79,8 @@ export async function runBumpAll(options: BumpAllOptions = {}): Promise<BumpAllO
       return resolveChart(ref, { env, overrides, http, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
     });
     const resolveMs = performance.now() - started;
-    if (options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
+    if (options.signal?.aborted)
+      throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
 
     const resolvedBy = new Map<string, ResolvedChart[]>();
     const failedBy = new Map<string, { chart: string; location: string; message: string }[]>();
@@ -136,7 +137,8 @@ export function formatAllPlan(outcome: BumpAllOutcome, options: { dryRun?: boole
   lines.push(md ? `## Chart updates (${policy})` : `bump --all: ${policy}; prereleases never`);
   if (plan.moves.length) {
     lines.push(head("moves"));
-    for (const m of plan.moves) lines.push(item(`${code(aliasOf(m.pin.variable))} ${code(m.from)} → ${code(m.to)} (${chartsOf(m.pin)})${m.partner ? `: ${m.partner}` : ""}`));
+    for (const m of plan.moves)
+      lines.push(item(`${code(aliasOf(m.pin.variable))} ${code(m.from)} → ${code(m.to)} (${chartsOf(m.pin)})${m.partner ? `: ${m.partner}` : ""}`));
   }
   if (plan.held.length) {
     lines.push(head("held back"));
@@ -145,19 +147,31 @@ export function formatAllPlan(outcome: BumpAllOutcome, options: { dryRun?: boole
   const failed = plan.skipped.filter((s) => s.failures);
   if (failed.length) {
     lines.push(head("registry failed (skipped)"));
-    for (const s of failed) for (const f of s.failures!) lines.push(item(`${code(aliasOf(s.pin.variable))} stays at ${code(s.pin.value)}: ${f.chart} from ${f.location}: ${f.message.split("\n")[0]}`));
+    for (const s of failed)
+      for (const f of s.failures!)
+        lines.push(item(`${code(aliasOf(s.pin.variable))} stays at ${code(s.pin.value)}: ${f.chart} from ${f.location}: ${f.message.split("\n")[0]}`));
   }
   const other = plan.skipped.filter((s) => !s.failures);
   if (other.length) {
     lines.push(head("not managed by bump"));
     for (const s of other) lines.push(item(`${code(aliasOf(s.pin.variable))}: ${s.reason.split("\n")[0]}`));
   }
-  if (plan.current.length) lines.push(md ? `\nUp to date: ${plan.current.map((c) => `${code(aliasOf(c.pin.variable))} ${code(c.pin.value)}`).join(", ")}.` : `up to date: ${plan.current.map((c) => `${aliasOf(c.pin.variable)} ${c.pin.value}`).join(", ")}`);
+  if (plan.current.length)
+    lines.push(
+      md
+        ? `\nUp to date: ${plan.current.map((c) => `${code(aliasOf(c.pin.variable))} ${code(c.pin.value)}`).join(", ")}.`
+        : `up to date: ${plan.current.map((c) => `${aliasOf(c.pin.variable)} ${c.pin.value}`).join(", ")}`,
+    );
   for (const n of plan.notes) lines.push(md ? `\nNote: ${n}` : `note: ${n}`);
   if (plan.moves.length === 0) lines.push(md ? "\nNo chart moves." : "nothing to move");
-  else if (options.dryRun && !md) lines.push(`dry run: nothing written; the bump would write ${APPS_FILE}, then run ${ALL_STEPS.map((s) => s.name).join(", ")}`);
+  else if (options.dryRun && !md)
+    lines.push(`dry run: nothing written; the bump would write ${APPS_FILE}, then run ${ALL_STEPS.map((s) => s.name).join(", ")}`);
   if (applied) {
-    lines.push(md ? `\nSteps: ${applied.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.` : `steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`);
+    lines.push(
+      md
+        ? `\nSteps: ${applied.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.`
+        : `steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`,
+    );
     if (!md) lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
   }
   return lines;
@@ -170,11 +184,20 @@ export function allPlanJson(outcome: BumpAllOutcome, options: { dryRun?: boolean
   return {
     major: plan.major,
     dryRun: !!options.dryRun,
-    moves: plan.moves.map((m) => ({ ...pinInfo(m.pin), from: m.from, to: m.to, version: m.version, policy: m.policy, ...(m.partner ? { partner: m.partner } : {}) })),
+    moves: plan.moves.map((m) => ({
+      ...pinInfo(m.pin),
+      from: m.from,
+      to: m.to,
+      version: m.version,
+      policy: m.policy,
+      ...(m.partner ? { partner: m.partner } : {}),
+    })),
     held: plan.held.map((h) => ({ ...pinInfo(h.pin), at: h.at, newest: h.newest, reason: h.reason })),
     upToDate: plan.current.map((c) => ({ ...pinInfo(c.pin), policy: c.policy })),
     skipped: plan.skipped.map((s) => ({ ...pinInfo(s.pin), reason: s.reason, ...(s.failures ? { failures: s.failures } : {}) })),
     notes: plan.notes,
-    ...(applied ? { applied: { steps: applied.steps.map((s) => ({ name: s.name, status: s.status, ms: Math.round(s.ms) })), changedFiles: applied.changedFiles } } : {}),
+    ...(applied
+      ? { applied: { steps: applied.steps.map((s) => ({ name: s.name, status: s.status, ms: Math.round(s.ms) })), changedFiles: applied.changedFiles } }
+      : {}),
   };
 }

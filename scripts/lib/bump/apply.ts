@@ -56,7 +56,7 @@ export interface ApplyResult {
   steps: StepOutcome[];
 }
 
-const toRel = (root: string, path: string) => relative(root, path).split(sep).join("/");
+const _toRel = (root: string, path: string) => relative(root, path).split(sep).join("/");
 
 function walk(root: string, rel: string, snap: Snapshot): void {
   const abs = join(root, rel);
@@ -134,8 +134,10 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
   const next = spliceAll(input.basedOn, input.changes);
   const before = takeSnapshot(root);
   const onDisk = before.files.get(APPS_FILE);
-  if (!onDisk || !onDisk.equals(Buffer.from(input.basedOn, "utf8"))) {
-    throw new UserError(`${APPS_FILE} was changed by someone else while bump was resolving versions; nothing was written. Look at the change, then run the bump again.`);
+  if (!onDisk?.equals(Buffer.from(input.basedOn, "utf8"))) {
+    throw new UserError(
+      `${APPS_FILE} was changed by someone else while bump was resolving versions; nothing was written. Look at the change, then run the bump again.`,
+    );
   }
   if (signal?.aborted) throw new UserError("interrupted before anything was written; nothing changed.", { exitCode: interruptExitCode(signal) });
   // Written whole before the first change: a bump killed from here on is recovered from it.
@@ -186,7 +188,8 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     }
     const ms = performance.now() - started;
     const output = String(result!.all ?? "");
-    if (signal?.aborted || result!.isCanceled) rollback(`interrupted during step \`${step.name}\` (${command})${interruptName(signal)}.`, interruptExitCode(signal));
+    if (signal?.aborted || result!.isCanceled)
+      rollback(`interrupted during step \`${step.name}\` (${command})${interruptName(signal)}.`, interruptExitCode(signal));
     if (result!.exitCode !== 0) {
       outcomes.push({ name: step.name, command, status: "failed", output, ms });
       const how = result!.signal ? `killed by ${result!.signal}` : `exit code ${result!.exitCode}`;
@@ -229,13 +232,15 @@ export async function recoverInterrupted(root: string): Promise<string[] | undef
   const { info, snapshot } = journal;
   const onDisk = readIfExists(join(root, APPS_FILE));
   const original = snapshot.files.get(APPS_FILE);
-  const keepApps = onDisk !== undefined && sha256(onDisk) !== info.written && !(original && original.equals(Buffer.from(onDisk, "utf8")));
+  const keepApps = onDisk !== undefined && sha256(onDisk) !== info.written && !original?.equals(Buffer.from(onDisk, "utf8"));
   const restored = restoreSnapshot(root, snapshot, keepApps ? { keep: new Set([APPS_FILE]) } : {});
   discardJournal(root);
   const what = info.changes.map((c) => `_${c.variable} to ${c.to}`).join(", ");
   const lines = [
     `recovered an interrupted bump (pid ${info.pid}, started ${info.started}, moving ${what}) from ${JOURNAL_DIR}: ` +
-      (restored.length ? `${restored.length} file${restored.length === 1 ? "" : "s"} put back (${restored.slice(0, 8).join(", ")}${restored.length > 8 ? `, … ${restored.length - 8} more` : ""})` : "every file was already as before it"),
+      (restored.length
+        ? `${restored.length} file${restored.length === 1 ? "" : "s"} put back (${restored.slice(0, 8).join(", ")}${restored.length > 8 ? `, … ${restored.length - 8} more` : ""})`
+        : "every file was already as before it"),
   ];
   if (stopped) lines.push(`stopped its step, still running as pid ${stopped}, first.`);
   if (keepApps) lines.push(`${APPS_FILE} was edited after the interrupted bump, so it was left as it is; package/ and tests/golden/ were restored.`);

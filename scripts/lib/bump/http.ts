@@ -34,7 +34,10 @@ export interface HttpResponse {
 
 /** A registry that could not be used; the message is complete and free of secrets. */
 export class RegistryError extends UserError {
-  constructor(message: string, readonly url?: string) {
+  constructor(
+    message: string,
+    readonly url?: string,
+  ) {
     super(message);
     this.name = "RegistryError";
   }
@@ -48,7 +51,15 @@ export class AbortedError extends UserError {
   }
 }
 
-const RATE_LIMIT_HEADERS = ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "docker-ratelimit-source", "x-ratelimit-limit", "x-ratelimit-remaining"];
+const RATE_LIMIT_HEADERS = [
+  "ratelimit-limit",
+  "ratelimit-remaining",
+  "ratelimit-reset",
+  "retry-after",
+  "docker-ratelimit-source",
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+];
 
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === "127.0.0.1" || hostname === "localhost" || hostname === "[::1]" || hostname === "::1";
@@ -58,7 +69,11 @@ export function isLoopbackHost(hostname: string): boolean {
 export function checkUrlAllowed(url: URL, what = "registry"): void {
   if (url.protocol === "https:") return;
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return;
-  if (url.protocol === "http:") throw new RegistryError(`refusing to fetch ${url.origin}${url.pathname} over plain HTTP: a ${what} must use https:// (plain http:// is allowed only for 127.0.0.1 and localhost)`, url.href);
+  if (url.protocol === "http:")
+    throw new RegistryError(
+      `refusing to fetch ${url.origin}${url.pathname} over plain HTTP: a ${what} must use https:// (plain http:// is allowed only for 127.0.0.1 and localhost)`,
+      url.href,
+    );
   throw new RegistryError(`cannot fetch ${url.href}: unsupported scheme ${url.protocol} (expected https://)`, url.href);
 }
 
@@ -148,7 +163,10 @@ export class HttpClient {
       }
     }
     const attempts = retries + 1;
-    throw this.fail(`cannot get ${where}: ${lastProblem} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check that the registry is up and reachable, or point CHART_SOURCE_OVERRIDES to a mirror.`, url.href);
+    throw this.fail(
+      `cannot get ${where}: ${lastProblem} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check that the registry is up and reachable, or point CHART_SOURCE_OVERRIDES to a mirror.`,
+      url.href,
+    );
   }
 
   private async readBody(res: Response, where: string): Promise<Buffer> {

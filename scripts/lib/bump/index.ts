@@ -75,7 +75,10 @@ const names = (pin: Pin) => {
 
 function knownCharts(pins: readonly Pin[]): string {
   return pins
-    .map((p) => `  ${aliasOf(p.variable).padEnd(18)} ${p.variable.padEnd(16)} ${p.kind === "tarball" ? "(chart tarball URL, edit by hand)" : p.charts.map((c) => c.chart).join(", ") || "(no marker)"}`)
+    .map(
+      (p) =>
+        `  ${aliasOf(p.variable).padEnd(18)} ${p.variable.padEnd(16)} ${p.kind === "tarball" ? "(chart tarball URL, edit by hand)" : p.charts.map((c) => c.chart).join(", ") || "(no marker)"}`,
+    )
     .join("\n");
 }
 
@@ -108,7 +111,8 @@ function sourceLine(r: ResolvedChart): string {
 
 export async function runBump(options: BumpOptions): Promise<BumpOutcome> {
   const root = options.root ?? ROOT;
-  if (options.requests.length === 0) throw new UsageError("name a chart and a version or range, e.g. npm run bump ai-gateway 0.x (npm run bump -- --list shows the charts)");
+  if (options.requests.length === 0)
+    throw new UsageError("name a chart and a version or range, e.g. npm run bump ai-gateway 0.x (npm run bump -- --list shows the charts)");
   // The lock first, then what a killed bump left is put back, then kcl/apps.k is read.
   const release = options.dryRun ? () => {} : acquireLock(root);
   try {
@@ -165,7 +169,8 @@ async function bumpLocked(options: BumpOptions, root: string): Promise<BumpOutco
     ),
   ).catch((err: unknown) => {
     lookups.abort();
-    if (err instanceof AbortedError && options.signal?.aborted) throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
+    if (err instanceof AbortedError && options.signal?.aborted)
+      throw new UserError("interrupted while resolving versions; nothing was written.", { exitCode: interruptExitCode(options.signal) });
     throw err;
   });
   const requests: PlanRequest[] = asked.map((a, i) => ({ ...a, resolved: resolvedByPin[i]! }));
@@ -181,14 +186,19 @@ async function bumpLocked(options: BumpOptions, root: string): Promise<BumpOutco
   for (const u of plan.unchanged) lines.push(`${u.pin.variable}: already at ${u.pin.value}, the newest matching ${shellArg(u.range)}; nothing to do`);
   for (const n of plan.notes) lines.push(`note: ${n}`);
   for (const r of resolved) {
-    if (r.invalidTags) lines.push(`note: ${printable(`${r.ref.chart} from ${r.location}`)}: ${r.invalidTags} tag${r.invalidTags === 1 ? "" : "s"} set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`);
+    if (r.invalidTags)
+      lines.push(
+        `note: ${printable(`${r.ref.chart} from ${r.location}`)}: ${r.invalidTags} tag${r.invalidTags === 1 ? "" : "s"} set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`,
+      );
   }
   const steps = options.steps ?? STEPS;
   const interrupted = options.dryRun ? interruptedBumpNotice(root) : undefined;
   if (interrupted) lines.push(`note: ${interrupted}`);
   if (options.dryRun || plan.changes.length === 0) {
     if (options.dryRun) {
-      const would = steps.map((s) => (existsSync(join(root, "scripts", `${s.entry}.ts`)) ? s.name : `${s.name} (skipped: scripts/${s.entry}.ts does not exist yet)`));
+      const would = steps.map((s) =>
+        existsSync(join(root, "scripts", `${s.entry}.ts`)) ? s.name : `${s.name} (skipped: scripts/${s.entry}.ts does not exist yet)`,
+      );
       lines.push(plan.changes.length ? `dry run: nothing written; a bump would write ${APPS_FILE}, then run ${would.join(", ")}` : "dry run: nothing to write");
     }
     return { lines, plan, resolved };
@@ -201,7 +211,9 @@ async function bumpLocked(options: BumpOptions, root: string): Promise<BumpOutco
     steps,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  lines.push(`steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`);
+  lines.push(
+    `steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`,
+  );
   lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
   return { lines, plan, resolved, applied };
 }
@@ -229,7 +241,12 @@ export function listCharts(options: { root?: string; env?: Readonly<Record<strin
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
   for (const p of extracted.problems) lines.push(`problem: ${APPS_FILE}:${p.line}: ${p.message}`);
   const pinProblems = extracted.pins.filter((p) => p.problem && p.kind !== "tarball");
   for (const p of pinProblems) lines.push(`problem: ${APPS_FILE}:${p.line}: _${p.variable}: ${p.problem}`);

@@ -75,7 +75,10 @@ export function writeJournal(root: string, snapshot: Snapshot, info: JournalInfo
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`cannot write the bump journal ${JOURNAL_DIR} (${e.code ?? e.message}${e.path ? ` on ${e.path}` : ""}); nothing was changed. Make ${join(root, ".cache")} writable (and check free space), then run the bump again.`, { cause: err });
+    throw new UserError(
+      `cannot write the bump journal ${JOURNAL_DIR} (${e.code ?? e.message}${e.path ? ` on ${e.path}` : ""}); nothing was changed. Make ${join(root, ".cache")} writable (and check free space), then run the bump again.`,
+      { cause: err },
+    );
   }
 }
 
@@ -102,7 +105,8 @@ export function readJournal(root: string): Journal | undefined {
   } catch (err) {
     throw damaged(`${MANIFEST} cannot be read (${(err as Error).message})`);
   }
-  if (manifest?.format !== 1 || !Array.isArray(manifest.files) || !Array.isArray(manifest.dirs)) throw damaged(`${MANIFEST} is not a journal this version reads`);
+  if (manifest?.format !== 1 || !Array.isArray(manifest.files) || !Array.isArray(manifest.dirs))
+    throw damaged(`${MANIFEST} is not a journal this version reads`);
   const snapshot: Snapshot = { files: new Map(), dirs: new Set(manifest.dirs) };
   for (const f of manifest.files) {
     if (typeof f.path !== "string" || f.path.split("/").includes("..")) throw damaged(`it names the path ${JSON.stringify(f.path)}`);

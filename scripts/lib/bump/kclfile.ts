@@ -107,7 +107,8 @@ function parseMarker(line: Line): ChartRef | string {
     if (registryUrl) return "a datasource=docker marker names the registry in depName (depName=docker.io/envoyproxy/<chart>), not with registryUrl";
     const parts = depName.split("/");
     const chart = parts[parts.length - 1] ?? "";
-    if (parts.length < 2 || parts.some((p) => p === "") || !CHART_NAME.test(chart)) return `depName=${depName} is not an OCI repository (expected <host>/<path>/<chart>, e.g. docker.io/envoyproxy/gateway-helm)`;
+    if (parts.length < 2 || parts.some((p) => p === "") || !CHART_NAME.test(chart))
+      return `depName=${depName} is not an OCI repository (expected <host>/<path>/<chart>, e.g. docker.io/envoyproxy/gateway-helm)`;
     const withHost = parts[0]!.includes(".") || parts[0]!.includes(":") || parts[0] === "localhost" ? depName : `docker.io/${depName}`;
     return { chart, depName, datasource, source: `oci://${withHost}`, markerLine: line.number };
   }
@@ -120,7 +121,8 @@ export function extractPins(text: string): Extracted {
   const problems: FileProblem[] = [];
   let pending: { line: Line; ref: ChartRef | undefined }[] = [];
   const flushPending = (why: string) => {
-    for (const p of pending) if (p.ref) problems.push({ line: p.line.number, message: `marker for ${p.ref.depName} is not directly above a \`_name = "version"\` line (${why})` });
+    for (const p of pending)
+      if (p.ref) problems.push({ line: p.line.number, message: `marker for ${p.ref.depName} is not directly above a \`_name = "version"\` line (${why})` });
     pending = [];
   };
   for (const line of lines(text)) {
@@ -195,5 +197,8 @@ export function replacePinValue(text: string, pin: Pin, newValue: string): strin
 
 /** Variable name as people see it (aiGateway) -> alias (ai-gateway). */
 export function aliasOf(variable: string): string {
-  return variable.replace(/_/g, "-").replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+  return variable
+    .replace(/_/g, "-")
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase();
 }

@@ -29,11 +29,17 @@ export function parseOverrides(value: string | undefined): SourceOverride[] {
     const eq = trimmed.indexOf("=");
     const from = eq === -1 ? "" : trimmed.slice(0, eq).trim();
     const to = eq === -1 ? "" : trimmed.slice(eq + 1).trim();
-    if (!from || !to) throw new UserError(`${OVERRIDES_VARIABLE}: "${item}" is not FROM=TO (expected e.g. oci://docker.io/=oci://127.0.0.1:5000/,https://helm.cilium.io=http://127.0.0.1:8080).`);
+    if (!from || !to)
+      throw new UserError(
+        `${OVERRIDES_VARIABLE}: "${item}" is not FROM=TO (expected e.g. oci://docker.io/=oci://127.0.0.1:5000/,https://helm.cilium.io=http://127.0.0.1:8080).`,
+      );
     const kf = kind(from);
     const kt = kind(to);
     if (!kf || !kt) throw new UserError(`${OVERRIDES_VARIABLE}: "${item}": both sides must be URLs starting with oci://, https:// or http://.`);
-    if (kf !== kt) throw new UserError(`${OVERRIDES_VARIABLE}: "${item}" maps an ${kf === "oci" ? "OCI" : "HTTP"} source to an ${kt === "oci" ? "OCI" : "HTTP"} one; a chart source can only be mirrored by the same kind of registry.`);
+    if (kf !== kt)
+      throw new UserError(
+        `${OVERRIDES_VARIABLE}: "${item}" maps an ${kf === "oci" ? "OCI" : "HTTP"} source to an ${kt === "oci" ? "OCI" : "HTTP"} one; a chart source can only be mirrored by the same kind of registry.`,
+      );
     for (const side of [from, to]) {
       if (!hasUserinfo(side)) continue;
       let host = "<HOST>";

@@ -49,7 +49,7 @@ export type PlanResult = { ok: true; plan: Plan } | { ok: false; refusals: strin
 
 /** Quotes a shell argument when it needs it. */
 export function shellArg(arg: string): string {
-  return /^[A-Za-z0-9._\/:@=+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9._/:@=+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 const chartsOf = (pin: Pin) => pin.charts.map((c) => c.chart).join(", ");
@@ -58,11 +58,17 @@ function describeNothing(req: PlanRequest, available: AvailableVersion[], pre: b
   const where = req.resolved.map((r) => `${r.ref.chart} from ${r.location}`).join(" and ");
   const intro = req.resolved.length > 1 ? `no version present for every chart of _${req.pin.variable} (${where})` : `no version of ${where}`;
   if (available.length === 0) {
-    const ignored = req.resolved.map((r) => `${r.ref.chart}: ${r.set.versions.length} versions, ${r.set.dev.length} dev tags and ${r.set.nonSemver.length} non-semver tags ignored`).join("; ");
+    const ignored = req.resolved
+      .map((r) => `${r.ref.chart}: ${r.set.versions.length} versions, ${r.set.dev.length} dev tags and ${r.set.nonSemver.length} non-semver tags ignored`)
+      .join("; ");
     return `${intro}: the registry lists no release versions (${ignored})`;
   }
   const newest = newestVersions(available, 5, { pre });
-  const prereleases = pre ? [] : available.filter((v) => semver.prerelease(v.version) !== null && semver.satisfies(v.version, req.range, { includePrerelease: true })).map((v) => v.version);
+  const prereleases = pre
+    ? []
+    : available
+        .filter((v) => semver.prerelease(v.version) !== null && semver.satisfies(v.version, req.range, { includePrerelease: true }))
+        .map((v) => v.version);
   return (
     `${intro} matches ${shellArg(req.range)}; the newest available: ${newest.length ? newest.join(", ") : "none (only prereleases)"}` +
     (prereleases.length ? `; prereleases ${prereleases.slice(0, 3).join(", ")} match with --pre` : "") +
@@ -99,8 +105,20 @@ export function makePlan(input: PlanInput): PlanResult {
       continue;
     }
     const { value, styleKept } = formatLike(current, chosen);
-    if (!styleKept) plan.notes.push(`_${req.pin.variable}: the registry has no ${current.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${chosen.version}; writing ${value} as listed`);
-    plan.changes.push({ pin: req.pin, from: current, to: value, version: chosen.version, range: req.range, resolved: req.resolved, styleKept, downgrade: cmp < 0 });
+    if (!styleKept)
+      plan.notes.push(
+        `_${req.pin.variable}: the registry has no ${current.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${chosen.version}; writing ${value} as listed`,
+      );
+    plan.changes.push({
+      pin: req.pin,
+      from: current,
+      to: value,
+      version: chosen.version,
+      range: req.range,
+      resolved: req.resolved,
+      styleKept,
+      downgrade: cmp < 0,
+    });
   }
   const gate = compatibilityGate(input, plan);
   if (gate) refusals.push(gate.refusal);

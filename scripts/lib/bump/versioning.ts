@@ -52,7 +52,9 @@ export function collectVersions(raw: readonly string[], options: { oci: boolean 
       if (!entry.tags.includes(form)) entry.tags.push(form);
     } else byVersion.set(version, { version, tags: [form] });
   }
-  const versions = [...byVersion.values()].sort((a, b) => semver.rcompare(a.version, b.version) || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0));
+  const versions = [...byVersion.values()].sort(
+    (a, b) => semver.rcompare(a.version, b.version) || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0),
+  );
   for (const v of versions) v.tags.sort();
   return { versions, nonSemver, dev };
 }
@@ -83,7 +85,10 @@ export function selectVersion(available: readonly AvailableVersion[], range: str
 
 /** The newest versions, for "nothing matches" messages: stable ones unless `pre`. */
 export function newestVersions(available: readonly AvailableVersion[], count: number, options: { pre: boolean }): string[] {
-  return available.filter((v) => options.pre || semver.prerelease(v.version) === null).slice(0, count).map((v) => v.version);
+  return available
+    .filter((v) => options.pre || semver.prerelease(v.version) === null)
+    .slice(0, count)
+    .map((v) => v.version);
 }
 
 export function compareVersions(a: string, b: string): number {

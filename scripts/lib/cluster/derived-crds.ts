@@ -23,7 +23,13 @@ export interface DerivedSource {
 }
 
 export const DERIVED_SOURCES: DerivedSource[] = [
-  { group: "container.gcp.m.upbound.io", from: "container.gcp.upbound.io", module: "github.com/upbound/provider-gcp", version: "v1.14.0", crdDir: "package/crds" },
+  {
+    group: "container.gcp.m.upbound.io",
+    from: "container.gcp.upbound.io",
+    module: "github.com/upbound/provider-gcp",
+    version: "v1.14.0",
+    crdDir: "package/crds",
+  },
 ];
 
 type Rec = Record<string, unknown>;
@@ -44,7 +50,10 @@ export function deriveNamespaced(crd: KubeObject, source: DerivedSource): KubeOb
   const c = JSON.parse(JSON.stringify(crd)) as KubeObject & { spec: Rec & { names: { plural: string }; versions: Rec[] } };
   c.spec.group = source.group;
   c.spec.scope = "Namespaced";
-  c.metadata = { name: `${c.spec.names.plural}.${source.group}`, annotations: { "dot-cluster.devopstoolkit.ai/derived-from": `${source.module}@${source.version} ${crd.metadata?.name}` } };
+  c.metadata = {
+    name: `${c.spec.names.plural}.${source.group}`,
+    annotations: { "dot-cluster.devopstoolkit.ai/derived-from": `${source.module}@${source.version} ${crd.metadata?.name}` },
+  };
   for (const v of c.spec.versions) {
     const schema = (v.schema as Rec | undefined)?.openAPIV3Schema as Rec | undefined;
     if (schema) (v.schema as Rec).openAPIV3Schema = embedSingletons(schema);
@@ -78,7 +87,11 @@ export async function derivedCrd(group: string, kind: string, cacheDir: string):
     const file = join(cached, `${source.from}_${plural}.yaml`);
     if (existsSync(file)) {
       const crd = readYamlDocs(file).find((o) => o.kind === "CustomResourceDefinition");
-      if (crd) return { crd: deriveNamespaced(crd, source), note: `served by a stand-in CRD derived from ${source.module}@${source.version} ${source.from}/${kind} (v2 is not on the Go module proxy)` };
+      if (crd)
+        return {
+          crd: deriveNamespaced(crd, source),
+          note: `served by a stand-in CRD derived from ${source.module}@${source.version} ${source.from}/${kind} (v2 is not on the Go module proxy)`,
+        };
     }
   }
   return { reason: `${source.module}@${source.version} has no CRD for ${kind} in ${source.from}` };

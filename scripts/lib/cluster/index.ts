@@ -77,8 +77,15 @@ export async function cleanupStale(dir: string, log: Log): Promise<void> {
 }
 
 function accessOf(state: ClusterState): Kube {
-  const kc = JSON.parse(readFileSync(state.kubeconfig, "utf8")) as { clusters: { cluster: { server: string; "certificate-authority-data": string } }[]; users: { user: { token: string } }[] };
-  return new Kube({ server: kc.clusters[0]!.cluster.server, ca: Buffer.from(kc.clusters[0]!.cluster["certificate-authority-data"], "base64").toString(), token: kc.users[0]!.user.token });
+  const kc = JSON.parse(readFileSync(state.kubeconfig, "utf8")) as {
+    clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+    users: { user: { token: string } }[];
+  };
+  return new Kube({
+    server: kc.clusters[0]!.cluster.server,
+    ca: Buffer.from(kc.clusters[0]!.cluster["certificate-authority-data"], "base64").toString(),
+    token: kc.users[0]!.user.token,
+  });
 }
 
 function installReport(dir: string): InstallReport | undefined {
@@ -106,7 +113,9 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane> {
       const state = await waitReady(dir, existing.supervisorPid, undefined, timeoutMs, log);
       return handle(dir, state, true, undefined);
     }
-    log(`removing a stale control plane state in ${dir} (${existing.phase === "failed" ? `it failed: ${existing.error?.split("\n")[0]}` : `its supervisor ${existing.supervisorPid} is gone`})`);
+    log(
+      `removing a stale control plane state in ${dir} (${existing.phase === "failed" ? `it failed: ${existing.error?.split("\n")[0]}` : `its supervisor ${existing.supervisorPid} is gone`})`,
+    );
     await cleanupStale(dir, log);
   } else if (existsSync(dir)) {
     log(`removing ${dir}: a control plane folder without state.json (an interrupted start)`);
@@ -134,11 +143,15 @@ async function waitReady(dir: string, pid: number, child: ChildProcess | undefin
       throw new UserError(`the control plane did not start: ${state.error}\n(supervisor log: ${join(dir, "supervisor.log")}; it cleaned up after itself)`);
     }
     if (!isProcessAlive(pid) || child?.exitCode != null) {
-      throw new UserError(`the control plane's supervisor (pid ${pid}) ended before it was ready; last lines of ${join(dir, "supervisor.log")}:\n${tail(join(dir, "supervisor.log"))}`);
+      throw new UserError(
+        `the control plane's supervisor (pid ${pid}) ended before it was ready; last lines of ${join(dir, "supervisor.log")}:\n${tail(join(dir, "supervisor.log"))}`,
+      );
     }
     if (Date.now() > deadline) {
       process.kill(pid, "SIGTERM");
-      throw new UserError(`the control plane was not ready within ${timeoutMs / 1000} s (waiting for: ${lastStep || "the supervisor to start"}); it was stopped. See ${join(dir, "supervisor.log")}`);
+      throw new UserError(
+        `the control plane was not ready within ${timeoutMs / 1000} s (waiting for: ${lastStep || "the supervisor to start"}); it was stopped. See ${join(dir, "supervisor.log")}`,
+      );
     }
     await sleep(100);
   }

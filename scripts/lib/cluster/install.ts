@@ -39,7 +39,9 @@ type WaitFor = (what: string, ms: number, check: () => Promise<boolean | string>
 export function composedKinds(root = ROOT): ManagedKind[] {
   const seen = new Map<string, ManagedKind>();
   const dir = join(root, "tests", "golden");
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()) {
     for (const o of readYamlDocs(join(dir, f)).slice(1)) seen.set(`${o.apiVersion} ${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
   }
   return [...seen.values()].sort((a, b) => `${a.apiVersion} ${a.kind}`.localeCompare(`${b.apiVersion} ${b.kind}`));
@@ -49,7 +51,12 @@ const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.s
 
 export async function installPackage(kube: Kube, options: { log: (l: string) => void; waitFor: WaitFor; cacheDir?: string }): Promise<InstallReport> {
   const configuration = readYamlDocs(join(PACKAGE_DIR, "crossplane.yaml"))[0];
-  const schemas = await obtainSchemas({ configuration, crossplaneVersion: loadPins().crossplane.version, cacheDir: options.cacheDir ?? join(CACHE_DIR, "crds"), log: options.log });
+  const schemas = await obtainSchemas({
+    configuration,
+    crossplaneVersion: loadPins().crossplane.version,
+    cacheDir: options.cacheDir ?? join(CACHE_DIR, "crds"),
+    log: options.log,
+  });
   const served: ManagedKind[] = [];
   const missing: MissingKind[] = [];
   const crds: KubeObject[] = [];
@@ -95,13 +102,17 @@ export async function installPackage(kube: Kube, options: { log: (l: string) => 
   const xrdName = xrd.metadata!.name!;
   await options.waitFor(`the XRD ${xrdName} to be Established`, 30_000, async () => {
     const live = await kube.get(xrd.apiVersion, "CompositeResourceDefinition", xrdName);
-    const conds = ((live?.status as { conditions?: { type: string; status: string; message?: string }[] } | undefined)?.conditions ?? []);
+    const conds = (live?.status as { conditions?: { type: string; status: string; message?: string }[] } | undefined)?.conditions ?? [];
     const est = conds.find((c) => c.type === "Established");
     return est?.status === "True" || `Established: ${est?.status ?? "unset"} ${est?.message ?? ""}`.trim();
   });
   await options.waitFor(`the CRD ${xrdName} of the XRD to be Established`, 30_000, async () => {
     const crd = await kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", xrdName);
-    return ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True") || "not yet";
+    return (
+      ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
+        (c) => c.type === "Established" && c.status === "True",
+      ) || "not yet"
+    );
   });
   kube.forgetDiscovery();
   const compositions = readYamlDocs(join(PACKAGE_DIR, "compositions.yaml")).filter((o) => o.kind === "Composition");

@@ -58,7 +58,7 @@ export class Kube {
           res.setEncoding("utf8");
           res.on("data", (d: string) => (text += d));
           res.on("end", () => {
-            let parsed: unknown = undefined;
+            let parsed: unknown;
             try {
               parsed = text ? JSON.parse(text) : undefined;
             } catch {
@@ -89,7 +89,8 @@ export class Kube {
     if (!info) {
       const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
       const list = (await this.ok("GET", base)) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
-      for (const r of list.resources ?? []) if (!r.name.includes("/")) this.resources.set(`${apiVersion} ${r.kind}`, { plural: r.name, namespaced: r.namespaced });
+      for (const r of list.resources ?? [])
+        if (!r.name.includes("/")) this.resources.set(`${apiVersion} ${r.kind}`, { plural: r.name, namespaced: r.namespaced });
       info = this.resources.get(key);
       if (!info) throw new KubeError(`the API server does not serve ${kind} in ${apiVersion}`, 404, undefined);
     }
@@ -108,7 +109,12 @@ export class Kube {
 
   /** Server-side apply (force), as field manager dot-cluster. */
   async apply(o: KubeObject, fieldManager = FIELD_MANAGER): Promise<KubeObject> {
-    return (await this.ok("PATCH", `${await this.path(o)}?fieldManager=${fieldManager}&force=true`, JSON.stringify(o), "application/apply-patch+yaml")) as KubeObject;
+    return (await this.ok(
+      "PATCH",
+      `${await this.path(o)}?fieldManager=${fieldManager}&force=true`,
+      JSON.stringify(o),
+      "application/apply-patch+yaml",
+    )) as KubeObject;
   }
 
   /** Create; with dryRun the API server validates and admits the object without storing it. */
@@ -143,18 +149,23 @@ export function readYamlDocs(file: string): KubeObject[] {
 }
 
 /** Server-side applies CRDs and waits until each is Established. */
-export async function applyCrds(kube: Kube, crds: readonly KubeObject[], waitFor: (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>): Promise<void> {
+export async function applyCrds(
+  kube: Kube,
+  crds: readonly KubeObject[],
+  waitFor: (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>,
+): Promise<void> {
   await Promise.all(crds.map((c) => kube.apply(c)));
   const names = crds.map((c) => c.metadata!.name!);
   await waitFor(`${names.length} CRDs to be Established`, 30_000, async () => {
     const pending: string[] = [];
     for (const n of names) {
       const crd = await kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n);
-      const ok = ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
+      const ok = ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
+        (c) => c.type === "Established" && c.status === "True",
+      );
       if (!ok) pending.push(n);
     }
     return pending.length === 0 || `not yet: ${pending.slice(0, 3).join(", ")}`;
   });
   kube.forgetDiscovery();
 }
-

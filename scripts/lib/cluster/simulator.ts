@@ -68,20 +68,24 @@ export async function simulateOnce(kube: Kube, kinds: readonly ManagedKind[], st
     }
     for (const o of items) {
       const status = (o.status ?? {}) as { conditions?: { type: string; status: string }[]; atProvider?: Record<string, unknown> };
-      const ready = status.conditions?.some((c) => c.type === "Ready" && c.status === "True") && status.conditions?.some((c) => c.type === "Synced" && c.status === "True");
+      const ready =
+        status.conditions?.some((c) => c.type === "Ready" && c.status === "True") && status.conditions?.some((c) => c.type === "Synced" && c.status === "True");
       const group = k.apiVersion.split("/")[0];
       const atProvider = SIMULATED_AT_PROVIDER[`${group}/${k.kind}`];
       const secretRef = ((o.spec ?? {}) as { writeConnectionSecretToRef?: { name?: string; namespace?: string } }).writeConnectionSecretToRef;
       if (secretRef?.name) {
         const namespace = secretRef.namespace ?? o.metadata?.namespace;
         if (namespace && !(await kube.get("v1", "Secret", secretRef.name, namespace))) {
-          await kube.apply({
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: { name: secretRef.name, namespace, labels: { [SIMULATOR_LABEL]: "true" } },
-            type: "connection.crossplane.io/v1alpha1",
-            stringData: { kubeconfig: simulatedKubeconfig(o.metadata!.name!) },
-          }, "provider-simulator");
+          await kube.apply(
+            {
+              apiVersion: "v1",
+              kind: "Secret",
+              metadata: { name: secretRef.name, namespace, labels: { [SIMULATOR_LABEL]: "true" } },
+              type: "connection.crossplane.io/v1alpha1",
+              stringData: { kubeconfig: simulatedKubeconfig(o.metadata!.name!) },
+            },
+            "provider-simulator",
+          );
           stats.secrets++;
         }
       }

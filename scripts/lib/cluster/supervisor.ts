@@ -108,7 +108,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
         resolve();
         if (!stopping) {
           const text = tail(logPath);
-          const port = /address already in use|bind: address/i.test(text) ? " (a port it was given is in use by another program: start again, a new free port is chosen)" : "";
+          const port = /address already in use|bind: address/i.test(text)
+            ? " (a port it was given is in use by another program: start again, a new free port is chosen)"
+            : "";
           failure?.(new Failure(`${name} exited unexpectedly (${child.exited})${port}; last lines of ${logPath}:\n${text}`));
         }
       });
@@ -196,7 +198,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   try {
     step("building or finding the pinned binaries");
     const toolLog = (l: string) => log(l);
-    const [etcd, apiserver, crossplane, certgen] = [await ensureGoTool("etcd", toolLog), await ensureGoTool("kube-apiserver", toolLog), await ensureGoTool("crossplane-core", toolLog), await ensureGoTool("certgen", toolLog)];
+    const [etcd, apiserver, crossplane, certgen] = [
+      await ensureGoTool("etcd", toolLog),
+      await ensureGoTool("kube-apiserver", toolLog),
+      await ensureGoTool("crossplane-core", toolLog),
+      await ensureGoTool("certgen", toolLog),
+    ];
     const autoReady = options.withPackage ? await ensureGoTool("function-auto-ready", toolLog) : undefined;
 
     step("certificates (certgen)");
@@ -217,16 +224,29 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     cg(["cert", "--ca", join(pki, "ca"), "--out", join(fnTls, "tls"), "--cn", "functions", "--ip", "127.0.0.1", "--server", "--client"]);
     writeFileSync(join(pki, "tokens.csv"), `${TOKEN},admin,admin,system:masters\n`, { mode: 0o600 });
 
-    const ports = { etcd: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), crossplaneMetrics: await freePort(), crossplaneHealth: await freePort() };
+    const ports = {
+      etcd: await freePort(),
+      etcdPeer: await freePort(),
+      apiserver: await freePort(),
+      crossplaneMetrics: await freePort(),
+      crossplaneHealth: await freePort(),
+    };
     state.ports = ports;
 
     step(`etcd on 127.0.0.1:${ports.etcd}`);
     const etcdUrl = `http://127.0.0.1:${ports.etcd}`;
     const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
     startChild("etcd", etcd, [
-      "--name=default", `--data-dir=${join(dir, "etcd-data")}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=default=${peerUrl}`,
-      "--listen-metrics-urls=", "--log-level=warn", "--quota-backend-bytes=1073741824",
+      "--name=default",
+      `--data-dir=${join(dir, "etcd-data")}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=default=${peerUrl}`,
+      "--listen-metrics-urls=",
+      "--log-level=warn",
+      "--quota-backend-bytes=1073741824",
     ]);
     await waitFor(`etcd's /health on ${etcdUrl}`, 20_000, async () => {
       const r = await httpGet(`${etcdUrl}/health`);
@@ -235,12 +255,21 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
 
     step(`kube-apiserver on 127.0.0.1:${ports.apiserver}`);
     startChild("kube-apiserver", apiserver, [
-      `--etcd-servers=${etcdUrl}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${ports.apiserver}`,
-      `--tls-cert-file=${join(pki, "apiserver.crt")}`, `--tls-private-key-file=${join(pki, "apiserver.key")}`,
-      `--token-auth-file=${join(pki, "tokens.csv")}`, "--authorization-mode=AlwaysAllow",
-      `--service-account-key-file=${join(pki, "service-accounts.crt")}`, `--service-account-signing-key-file=${join(pki, "service-accounts.key")}`,
-      "--service-account-issuer=https://kubernetes.default.svc", "--service-cluster-ip-range=10.0.0.0/24",
-      "--enable-priority-and-fairness=false", "--profiling=false", "--v=0",
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      `--secure-port=${ports.apiserver}`,
+      `--tls-cert-file=${join(pki, "apiserver.crt")}`,
+      `--tls-private-key-file=${join(pki, "apiserver.key")}`,
+      `--token-auth-file=${join(pki, "tokens.csv")}`,
+      "--authorization-mode=AlwaysAllow",
+      `--service-account-key-file=${join(pki, "service-accounts.crt")}`,
+      `--service-account-signing-key-file=${join(pki, "service-accounts.key")}`,
+      "--service-account-issuer=https://kubernetes.default.svc",
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--enable-priority-and-fairness=false",
+      "--profiling=false",
+      "--v=0",
     ]);
     const server = `https://127.0.0.1:${ports.apiserver}`;
     state.server = server;
@@ -258,16 +287,31 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
 
     step("Crossplane's CRDs");
     const crdDir = crossplaneCrdDir();
-    const crds = readdirSync(crdDir).filter((f) => f.endsWith(".yaml")).sort().flatMap((f) => readYamlDocs(join(crdDir, f)));
+    const crds = readdirSync(crdDir)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .flatMap((f) => readYamlDocs(join(crdDir, f)));
     await applyCrds(kube, crds, (what, ms, check) => waitFor(what, ms, check));
     await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "crossplane-system" } });
 
     step("Crossplane core");
-    startChild("crossplane", crossplane, [
-      "core", "start", "--enable-webhooks=false", `--tls-client-certs-dir=${xpTls}`, "--package-runtime=External",
-      `--xpkg-cache-dir=${join(dir, "xpkg-cache")}`, `--metrics-port=${ports.crossplaneMetrics}`, `--health-probe-port=${ports.crossplaneHealth}`,
-      "--poll-interval=5s", "--sync-interval=30s",
-    ], { POD_NAMESPACE: "crossplane-system", KUBECONFIG: state.kubeconfig });
+    startChild(
+      "crossplane",
+      crossplane,
+      [
+        "core",
+        "start",
+        "--enable-webhooks=false",
+        `--tls-client-certs-dir=${xpTls}`,
+        "--package-runtime=External",
+        `--xpkg-cache-dir=${join(dir, "xpkg-cache")}`,
+        `--metrics-port=${ports.crossplaneMetrics}`,
+        `--health-probe-port=${ports.crossplaneHealth}`,
+        "--poll-interval=5s",
+        "--sync-interval=30s",
+      ],
+      { POD_NAMESPACE: "crossplane-system", KUBECONFIG: state.kubeconfig },
+    );
     await waitFor(`Crossplane core's /readyz on port ${ports.crossplaneHealth}`, 30_000, async () => {
       const r = await httpGet(`http://127.0.0.1:${ports.crossplaneHealth}/readyz`);
       return r.status === 200 || `HTTP ${r.status}`;
@@ -327,18 +371,20 @@ function canConnect(port: number): Promise<boolean | string> {
 }
 
 export function kubeconfig(server: string, ca: string): string {
-  return JSON.stringify(
-    {
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "dot-cluster-local", cluster: { server, "certificate-authority-data": Buffer.from(ca).toString("base64") } }],
-      users: [{ name: "admin", user: { token: TOKEN } }],
-      contexts: [{ name: "dot-cluster-local", context: { cluster: "dot-cluster-local", user: "admin" } }],
-      "current-context": "dot-cluster-local",
-    },
-    null,
-    2,
-  ) + "\n";
+  return (
+    JSON.stringify(
+      {
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "dot-cluster-local", cluster: { server, "certificate-authority-data": Buffer.from(ca).toString("base64") } }],
+        users: [{ name: "admin", user: { token: TOKEN } }],
+        contexts: [{ name: "dot-cluster-local", context: { cluster: "dot-cluster-local", user: "admin" } }],
+        "current-context": "dot-cluster-local",
+      },
+      null,
+      2,
+    ) + "\n"
+  );
 }
 
 /** cluster/crds of the crossplane module the core binary was built from (in Go's module cache). */

@@ -27,16 +27,26 @@ export interface AdmissionReport {
   chartNotes: ChartCrds["notes"];
 }
 
-const stable = (v: unknown): string => (Array.isArray(v) ? `[${v.map(stable).join(",")}]` : v && typeof v === "object" ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(",")}}` : JSON.stringify(v));
+const stable = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(stable).join(",")}]`
+    : v && typeof v === "object"
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+          .join(",")}}`
+      : JSON.stringify(v);
 
 /** Distinct provider-kubernetes Object manifests of tests/golden/*.yaml, with the cases that compose each. */
 export function goldenManifests(root: string): { manifest: KubeObject; cases: string[] }[] {
   const byKey = new Map<string, { manifest: KubeObject; cases: string[] }>();
   const dir = join(root, "tests", "golden");
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()) {
     for (const o of readYamlDocs(join(dir, f)).slice(1)) {
       if (o.kind !== "Object" || !o.apiVersion.startsWith("kubernetes.")) continue;
-      const manifest = ((o.spec as { forProvider?: { manifest?: KubeObject } } | undefined)?.forProvider?.manifest);
+      const manifest = (o.spec as { forProvider?: { manifest?: KubeObject } } | undefined)?.forProvider?.manifest;
       if (!manifest?.kind) continue;
       const key = stable(manifest);
       const entry = byKey.get(key) ?? { manifest, cases: [] };
@@ -49,7 +59,12 @@ export function goldenManifests(root: string): { manifest: KubeObject; cases: st
 
 const label = (o: KubeObject) => `${o.kind}/${o.metadata?.name}${o.metadata?.namespace ? ` (${o.metadata.namespace})` : ""}`;
 
-export async function judgeManifests(kube: Kube, manifests: { manifest: KubeObject; cases: string[] }[], chartCrds: ChartCrds, waitFor: (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>): Promise<AdmissionReport> {
+export async function judgeManifests(
+  kube: Kube,
+  manifests: { manifest: KubeObject; cases: string[] }[],
+  chartCrds: ChartCrds,
+  waitFor: (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>,
+): Promise<AdmissionReport> {
   const namespaces = new Set<string>();
   for (const { manifest } of manifests) {
     if (manifest.kind === "Namespace" && manifest.apiVersion === "v1") namespaces.add(manifest.metadata!.name!);
@@ -69,11 +84,22 @@ export async function judgeManifests(kube: Kube, manifests: { manifest: KubeObje
       r = await kube.create(manifest, { dryRun: true });
     } catch (err) {
       const missingChart = chartCrds.notes.find((n) => n.source.groups.includes(manifest.apiVersion.split("/")[0]!) && !n.ok);
-      verdicts.push({ object: label(manifest), cases, outcome: "not judged", message: `${(err as Error).message.trim()}${missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""}` });
+      verdicts.push({
+        object: label(manifest),
+        cases,
+        outcome: "not judged",
+        message: `${(err as Error).message.trim()}${missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""}`,
+      });
       continue;
     }
     if (r.status >= 200 && r.status < 300) verdicts.push({ object: label(manifest), cases, outcome: "admitted" });
-    else verdicts.push({ object: label(manifest), cases, outcome: "refused", message: `HTTP ${r.status}: ${(r.body as { message?: string } | undefined)?.message ?? r.text.slice(0, 400)}` });
+    else
+      verdicts.push({
+        object: label(manifest),
+        cases,
+        outcome: "refused",
+        message: `HTTP ${r.status}: ${(r.body as { message?: string } | undefined)?.message ?? r.text.slice(0, 400)}`,
+      });
   }
   return { verdicts, namespaces: [...namespaces].sort(), chartNotes: chartCrds.notes };
 }

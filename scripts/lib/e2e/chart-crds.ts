@@ -63,7 +63,9 @@ export interface ChartCrds {
 function yamlFiles(path: string): string[] {
   if (!existsSync(path)) return [];
   if (!path.endsWith("/") && /\.ya?ml$/.test(path)) return [path];
-  return readdirSync(path, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? yamlFiles(join(path, e.name)) : /\.ya?ml$/.test(e.name) ? [join(path, e.name)] : []));
+  return readdirSync(path, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? yamlFiles(join(path, e.name)) : /\.ya?ml$/.test(e.name) ? [join(path, e.name)] : [],
+  );
 }
 
 /** Fetches (once; cached in cacheDir) and reads the CRDs of every source that has a module. */
@@ -78,7 +80,11 @@ export async function obtainChartCrds(sources: readonly ChartCrdSource[], cacheD
     if (!existsSync(cached)) {
       const fetched = await fetchModule(s.module, s.version, cacheDir);
       if (!fetched.ok) {
-        out.notes.push({ source: s, ok: false, note: `${s.module}@${s.version} could not be fetched from the Go module proxy (${fetched.kind}: ${fetched.message.split("\n")[0]})` });
+        out.notes.push({
+          source: s,
+          ok: false,
+          note: `${s.module}@${s.version} could not be fetched from the Go module proxy (${fetched.kind}: ${fetched.message.split("\n")[0]})`,
+        });
         continue;
       }
       try {
@@ -88,9 +94,13 @@ export async function obtainChartCrds(sources: readonly ChartCrdSource[], cacheD
         fetched.cleanup();
       }
     }
-    const crds = s.paths.flatMap((p) => yamlFiles(join(cached, p))).flatMap((f) => readYamlDocs(f)).filter((o) => o.kind === "CustomResourceDefinition");
+    const crds = s.paths
+      .flatMap((p) => yamlFiles(join(cached, p)))
+      .flatMap((f) => readYamlDocs(f))
+      .filter((o) => o.kind === "CustomResourceDefinition");
     const inGroups = crds.filter((c) => s.groups.includes(String((c.spec as { group?: string } | undefined)?.group)));
-    if (!inGroups.length) out.notes.push({ source: s, ok: false, note: `${s.module}@${s.version} has no CRDs of ${s.groups.join(", ")} under ${s.paths.join(", ")}` });
+    if (!inGroups.length)
+      out.notes.push({ source: s, ok: false, note: `${s.module}@${s.version} has no CRDs of ${s.groups.join(", ")} under ${s.paths.join(", ")}` });
     else out.notes.push({ source: s, ok: true, note: `${inGroups.length} CRDs from ${s.module}@${s.version} ${s.paths.join(", ")}` });
     out.crds.push(...inGroups);
   }

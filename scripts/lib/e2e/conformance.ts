@@ -32,7 +32,12 @@ const isRec = (v: unknown): v is Rec => !!v && typeof v === "object" && !Array.i
 
 /** live restricted to the shape of want (objects: want's keys; arrays of the same length: element-wise). */
 export function project(live: unknown, want: unknown): unknown {
-  if (isRec(want) && isRec(live)) return Object.fromEntries(Object.keys(want).filter((k) => k in live).map((k) => [k, project(live[k], want[k])]));
+  if (isRec(want) && isRec(live))
+    return Object.fromEntries(
+      Object.keys(want)
+        .filter((k) => k in live)
+        .map((k) => [k, project(live[k], want[k])]),
+    );
   if (Array.isArray(want) && Array.isArray(live) && want.length === live.length) return live.map((x, i) => project(x, want[i]));
   return live;
 }
@@ -88,14 +93,25 @@ function diff(label: string, want: unknown, got: unknown): string | undefined {
 /** Strips a live object down to what an observed-state file holds. */
 function asObserved(o: KubeObject): RenderObject {
   const m = (o.metadata ?? {}) as Rec;
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}), labels: m.labels ?? {}, annotations: m.annotations ?? {} }, ...(o.spec !== undefined ? { spec: o.spec } : {}), ...(o.status !== undefined ? { status: o.status } : {}) } as RenderObject;
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}), labels: m.labels ?? {}, annotations: m.annotations ?? {} },
+    ...(o.spec !== undefined ? { spec: o.spec } : {}),
+    ...(o.status !== undefined ? { status: o.status } : {}),
+  } as RenderObject;
 }
 
 export async function checkConformance(kube: Kube, engine: KclEngine, pkg: LoadedPackage, name: string, xrInput: RenderObject): Promise<ConformanceResult> {
   const meta = xrInput.metadata ?? {};
   const live = await kube.get(xrInput.apiVersion, xrInput.kind, meta.name!, meta.namespace);
   if (!live) return { case: name, ok: false, compared: 0, diffs: [`the ${xrInput.kind} ${meta.name} is not in the control plane`] };
-  const refs = (((live.spec as Rec | undefined)?.crossplane as Rec | undefined)?.resourceRefs ?? []) as { apiVersion: string; kind: string; name: string; namespace?: string }[];
+  const refs = (((live.spec as Rec | undefined)?.crossplane as Rec | undefined)?.resourceRefs ?? []) as {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    namespace?: string;
+  }[];
   const composed: KubeObject[] = [];
   for (const r of refs) {
     const o = await kube.get(r.apiVersion, r.kind, r.name, r.namespace ?? meta.namespace);
@@ -103,7 +119,9 @@ export async function checkConformance(kube: Kube, engine: KclEngine, pkg: Loade
   }
   const rendered = await renderXr(engine, pkg, xrInput, { observed: composed.map(asObserved), source: `tests/cases/${name}.yaml` });
   const diffs: string[] = [];
-  const liveByName = new Map(composed.map((o) => [String(((o.metadata ?? {}) as { annotations?: Record<string, string> }).annotations?.[ANNOTATION] ?? ""), o]));
+  const liveByName = new Map(
+    composed.map((o) => [String(((o.metadata ?? {}) as { annotations?: Record<string, string> }).annotations?.[ANNOTATION] ?? ""), o]),
+  );
   const renderedNames = new Set<string>();
   for (const r of rendered.resources) {
     renderedNames.add(r.name);

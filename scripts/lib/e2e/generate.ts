@@ -77,7 +77,8 @@ const ESCAPED = /^\\[^\n]+\\$/;
 /** A string as a literal in a Chainsaw assertion. */
 export function literal(s: string): string {
   if (!(FOREACH.test(s) || BINDING.test(s) || EXPRESSION.test(s) || ESCAPED.test(s))) return s;
-  if (s.includes("\n")) throw new E2eGenerationError(`cannot express the multi-line value ${JSON.stringify(s.slice(0, 60))}… as a literal in a Chainsaw assertion`);
+  if (s.includes("\n"))
+    throw new E2eGenerationError(`cannot express the multi-line value ${JSON.stringify(s.slice(0, 60))}… as a literal in a Chainsaw assertion`);
   return `\\${s}\\`;
 }
 
@@ -103,7 +104,8 @@ export function expectation(o: Obj): Obj {
 const isUsage = (o: Obj) => o.kind === "Usage" && o.apiVersion.startsWith("protection.crossplane.io/");
 
 function isAiGatewayResource(o: Obj): boolean {
-  const forProvider = ((o.spec ?? {}) as { forProvider?: { chart?: { name?: string }; manifest?: { kind?: string; metadata?: { name?: string } } } }).forProvider;
+  const forProvider = ((o.spec ?? {}) as { forProvider?: { chart?: { name?: string }; manifest?: { kind?: string; metadata?: { name?: string } } } })
+    .forProvider;
   if (o.kind === "Release" && (ENVOY_GATEWAY_BUNDLE as readonly string[]).includes(forProvider?.chart?.name ?? "")) return true;
   const manifest = forProvider?.manifest;
   if (o.kind === "Object" && manifest) {
@@ -117,7 +119,8 @@ function usageTarget(o: Obj): string | undefined {
   return ((o.spec ?? {}) as { by?: { resourceRef?: { name?: string } } }).by?.resourceRef?.name;
 }
 
-const header = (source: string) => `Generated from ${source} by scripts/lib/e2e (\`npm run lint\` fails when it is stale; \`npm run lint -- --fix\` regenerates). Do not edit.`;
+const header = (source: string) =>
+  `Generated from ${source} by scripts/lib/e2e (\`npm run lint\` fails when it is stale; \`npm run lint -- --fix\` regenerates). Do not edit.`;
 
 export interface GenerateInput {
   root: string;
@@ -129,16 +132,22 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
   const root = input.root;
   const files = new Map<string, string>();
   const compositions = existsSync(join(root, "package", "compositions.yaml"))
-    ? readDocs(join(root, "package", "compositions.yaml"), "package/compositions.yaml").filter((o) => o.kind === "Composition").map((o) => ({ apiVersion: o.apiVersion, name: meta(o).name! }))
+    ? readDocs(join(root, "package", "compositions.yaml"), "package/compositions.yaml")
+        .filter((o) => o.kind === "Composition")
+        .map((o) => ({ apiVersion: o.apiVersion, name: meta(o).name! }))
     : [];
-  const xrd = existsSync(join(root, "package", "definition.yaml")) ? readDocs(join(root, "package", "definition.yaml"), "package/definition.yaml").find((o) => o.kind === "CompositeResourceDefinition") : undefined;
+  const xrd = existsSync(join(root, "package", "definition.yaml"))
+    ? readDocs(join(root, "package", "definition.yaml"), "package/definition.yaml").find((o) => o.kind === "CompositeResourceDefinition")
+    : undefined;
   const xrdName = (xrd?.metadata?.name as string | undefined) ?? XRD_NAME_FALLBACK;
   const xrdApiVersion = xrd?.apiVersion ?? "apiextensions.crossplane.io/v2";
   for (const { case: name, what } of input.cases ?? E2E_CASES) {
     const goldenRel = `tests/golden/${name}.yaml`;
     const caseRel = `tests/cases/${name}.yaml`;
-    if (!existsSync(join(root, caseRel))) throw new E2eGenerationError(`${caseRel} does not exist, but the end-to-end tests use case ${name} (E2E_CASES in scripts/lib/e2e/generate.ts)`);
-    if (!existsSync(join(root, goldenRel))) throw new E2eGenerationError(`${goldenRel} does not exist: run \`npm run check -- --update\` to write the golden files first`);
+    if (!existsSync(join(root, caseRel)))
+      throw new E2eGenerationError(`${caseRel} does not exist, but the end-to-end tests use case ${name} (E2E_CASES in scripts/lib/e2e/generate.ts)`);
+    if (!existsSync(join(root, goldenRel)))
+      throw new E2eGenerationError(`${goldenRel} does not exist: run \`npm run check -- --update\` to write the golden files first`);
     const xrText = readFileSync(join(root, caseRel), "utf8");
     const xrDocs = readDocs(join(root, caseRel), caseRel);
     if (xrDocs.length !== 1) throw new E2eGenerationError(`${caseRel}: expected one XR document, found ${xrDocs.length}`);
@@ -164,7 +173,16 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
         name: "package-installed",
         description: `The XRD ${xrdName} is established and the compositions exist (\`npm run e2e\` and \`npm run cluster -- up\` install it).`,
         try: [
-          { assert: { resource: { apiVersion: xrdApiVersion, kind: "CompositeResourceDefinition", metadata: { name: xrdName }, status: { "(conditions[?type == 'Established'])": [{ status: "True" }] } } } },
+          {
+            assert: {
+              resource: {
+                apiVersion: xrdApiVersion,
+                kind: "CompositeResourceDefinition",
+                metadata: { name: xrdName },
+                status: { "(conditions[?type == 'Established'])": [{ status: "True" }] },
+              },
+            },
+          },
           ...compositions.map((c) => ({ assert: { resource: { apiVersion: c.apiVersion, kind: "Composition", metadata: { name: c.name } } } })),
         ],
       },
@@ -174,7 +192,11 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
         try: [
           ...(xrNamespace ? [{ apply: { resource: { apiVersion: "v1", kind: "Namespace", metadata: { name: xrNamespace } } } }] : []),
           { apply: { file: "xr.yaml" } },
-          { assert: { resource: { apiVersion: xr.apiVersion, kind: xr.kind, metadata: { name: meta(xr).name, ...(xrNamespace ? { namespace: xrNamespace } : {}) } } } },
+          {
+            assert: {
+              resource: { apiVersion: xr.apiVersion, kind: xr.kind, metadata: { name: meta(xr).name, ...(xrNamespace ? { namespace: xrNamespace } : {}) } },
+            },
+          },
         ],
       },
       {

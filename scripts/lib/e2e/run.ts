@@ -84,16 +84,24 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       const golden = join(options.root, "tests", "golden", `${c.case}.yaml`);
       const kinds = parseRenderStream(readFileSync(golden, "utf8"), golden).map((o) => `${o.apiVersion} ${o.kind}`);
       const standIn = derived.filter((d) => kinds.includes(`${d.apiVersion} ${d.kind}`));
-      if (standIn.length) notRun.push({ case: c.case, reason: `composes ${standIn.map((d) => `${d.apiVersion} ${d.kind}`).join(", ")}, whose CRDs are stand-ins here: ${standIn[0]!.reason}` });
+      if (standIn.length)
+        notRun.push({
+          case: c.case,
+          reason: `composes ${standIn.map((d) => `${d.apiVersion} ${d.kind}`).join(", ")}, whose CRDs are stand-ins here: ${standIn[0]!.reason}`,
+        });
       return standIn.length === 0;
     });
     log(`chainsaw test ${runnable.map((c) => `${E2E_DIR}/${c.case}`).join(" ")} …`);
-    const r = await execa(options.chainsaw, ["test", ...runnable.map((c) => `${E2E_DIR}/${c.case}`), "--no-color", "--parallel", String(options.parallel ?? 3), "--assert-timeout", "2m"], {
-      cwd: options.root,
-      env: { KUBECONFIG: cp.kubeconfig },
-      reject: false,
-      all: true,
-    });
+    const r = await execa(
+      options.chainsaw,
+      ["test", ...runnable.map((c) => `${E2E_DIR}/${c.case}`), "--no-color", "--parallel", String(options.parallel ?? 3), "--assert-timeout", "2m"],
+      {
+        cwd: options.root,
+        env: { KUBECONFIG: cp.kubeconfig },
+        reject: false,
+        all: true,
+      },
+    );
     const output = String(r.all ?? "");
     const passed = Number(/-\s*Passed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
     const failed = Number(/-\s*Failed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
@@ -101,13 +109,21 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
     const pkg = loadPackage(join(options.root, "package"));
     const conformance = await withEngine(async (engine) => {
       const out: ConformanceResult[] = [];
-      for (const c of runnable) out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, "tests", "cases", `${c.case}.yaml`)) as RenderObject));
+      for (const c of runnable)
+        out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, "tests", "cases", `${c.case}.yaml`)) as RenderObject));
       return out;
     });
     const missing = install?.missing ?? [];
     const refused = admission.verdicts.filter((v) => v.outcome === "refused");
     return {
-      ok: r.exitCode === 0 && failed === 0 && passed === runnable.length && passed > 0 && missing.length === 0 && refused.length === 0 && conformance.every((c) => c.ok),
+      ok:
+        r.exitCode === 0 &&
+        failed === 0 &&
+        passed === runnable.length &&
+        passed > 0 &&
+        missing.length === 0 &&
+        refused.length === 0 &&
+        conformance.every((c) => c.ok),
       reused: cp.reused,
       ...(cp.reused ? {} : { readyMs: cp.state.readyMs }),
       missing,
@@ -134,16 +150,33 @@ export function formatE2e(report: E2eReport, verbose = false): string[] {
   for (const m of report.derived) lines.push(`stand-in CRD for ${m.apiVersion} ${m.kind}: ${m.reason}`);
   const a = report.admission;
   const count = (o: string) => a.verdicts.filter((v) => v.outcome === o).length;
-  lines.push(`admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ${count("not judged")} not judged`);
+  lines.push(
+    `admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ${count("not judged")} not judged`,
+  );
   for (const n of a.chartNotes) lines.push(`  chart CRDs ${n.source.chart}: ${n.ok ? n.note : `not obtained: ${n.note}`}`);
   for (const v of a.verdicts.filter((v) => v.outcome !== "admitted")) lines.push(`  ${v.outcome}: ${v.object} [${v.cases.join(", ")}]: ${v.message ?? ""}`);
   const c = report.chainsaw;
   lines.push(`chainsaw: ${c.passed} passed, ${c.failed} failed (exit code ${c.exitCode})`);
   for (const n of report.notRun) lines.push(`NOT RUN ${n.case}: ${n.reason}`);
-  if (verbose || c.exitCode !== 0) lines.push(...c.output.split("\n").filter((l) => /ERROR|FAIL|error|---|\+\+\+|^\s*[-+] /.test(l)).slice(0, 200).map((l) => `  | ${l}`));
+  if (verbose || c.exitCode !== 0)
+    lines.push(
+      ...c.output
+        .split("\n")
+        .filter((l) => /ERROR|FAIL|error|---|\+\+\+|^\s*[-+] /.test(l))
+        .slice(0, 200)
+        .map((l) => `  | ${l}`),
+    );
   for (const c of report.conformance) {
-    lines.push(`conformance ${c.case}: ${c.ok ? `${c.compared} composed resources and the XR status equal the render` : `${c.diffs.length} difference(s) from the render`}`);
-    for (const d of c.ok ? [] : c.diffs.slice(0, 20)) lines.push(...d.trimEnd().split("\n").map((l) => `  ${l}`));
+    lines.push(
+      `conformance ${c.case}: ${c.ok ? `${c.compared} composed resources and the XR status equal the render` : `${c.diffs.length} difference(s) from the render`}`,
+    );
+    for (const d of c.ok ? [] : c.diffs.slice(0, 20))
+      lines.push(
+        ...d
+          .trimEnd()
+          .split("\n")
+          .map((l) => `  ${l}`),
+      );
   }
   const notRun = report.notRun.length ? `; ${report.notRun.length} case(s) not run here: ${report.notRun.map((n) => n.case).join(", ")}` : "";
   lines.push(`${report.ok ? "e2e passed" : "e2e FAILED"} in ${(report.durationMs / 1000).toFixed(1)} s${notRun}`);

@@ -10,7 +10,20 @@
  * Many Releases are templated by one helm process: a wrapper chart declares gateway-helm once per
  * Release under an alias (r0, r1, …) and gives each alias that Release's values.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
@@ -154,7 +167,11 @@ export async function templateConfigs(helm: string, version: string, requests: r
   return out;
 }
 
-async function templateBatch(helm: string, chart: string, group: readonly TemplateRequest[]): Promise<{ ok: true; configs: Map<string, string> } | { ok: false; error: string }> {
+async function templateBatch(
+  helm: string,
+  chart: string,
+  group: readonly TemplateRequest[],
+): Promise<{ ok: true; configs: Map<string, string> } | { ok: false; error: string }> {
   const dir = mkdtempSync(join(CACHE_DIR, "eg-chart", "wrap-"));
   try {
     const aliases = group.map((_, i) => `r${i}`);
@@ -169,15 +186,23 @@ async function templateBatch(helm: string, chart: string, group: readonly Templa
     writeFileSync(join(dir, "values.yaml"), JSON.stringify(values));
     symlinkSync(dirname(chart), join(dir, "charts"));
     const first = group[0]!;
-    const args = ["template", first.releaseName, dir, "--namespace", first.namespace, ...aliases.flatMap((a) => ["--show-only", `charts/${a}/${CONFIG_TEMPLATE}`])];
+    const args = [
+      "template",
+      first.releaseName,
+      dir,
+      "--namespace",
+      first.namespace,
+      ...aliases.flatMap((a) => ["--show-only", `charts/${a}/${CONFIG_TEMPLATE}`]),
+    ];
     const r = await execa(helm, args, { reject: false, timeout: 120_000 });
     if (r.exitCode !== 0) return { ok: false, error: helmError(String(r.stderr)) || `helm template exited with ${r.exitCode}` };
     const configs = new Map<string, string>();
     for (const doc of parseAllDocuments(String(r.stdout))) {
       if (doc.errors.length) return { ok: false, error: `helm printed a document that is not YAML: ${doc.errors[0]!.message}` };
       const cm = doc.toJS() as { kind?: string; metadata?: { name?: string }; data?: Record<string, string> } | null;
-      const source = /^# Source: [^/]+\/charts\/(r\d+)\//m.exec(String(doc.commentBefore ?? ""))?.[1] ?? /# Source: [^/]+\/charts\/(r\d+)\//.exec(doc.toString())?.[1];
-      if (!cm || cm.kind !== "ConfigMap" || cm.metadata?.name !== CONFIG_MAP) continue;
+      const source =
+        /^# Source: [^/]+\/charts\/(r\d+)\//m.exec(String(doc.commentBefore ?? ""))?.[1] ?? /# Source: [^/]+\/charts\/(r\d+)\//.exec(doc.toString())?.[1];
+      if (cm?.kind !== "ConfigMap" || cm.metadata?.name !== CONFIG_MAP) continue;
       const i = source === undefined ? -1 : aliases.indexOf(source);
       const config = cm.data?.[CONFIG_KEY];
       if (i < 0 || typeof config !== "string") continue;

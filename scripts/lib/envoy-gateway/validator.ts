@@ -18,7 +18,11 @@ export const VALIDATOR_SOURCE = join(ROOT, "tools", "eg-validate");
 /** Envoy Gateway versions whose module files are committed (tools/eg-validate/versions/). */
 export function committedVersions(): string[] {
   const dir = join(VALIDATOR_SOURCE, "versions");
-  return existsSync(dir) ? readdirSync(dir).filter((v) => existsSync(join(dir, v, "go.mod"))).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((v) => existsSync(join(dir, v, "go.mod")))
+        .sort()
+    : [];
 }
 
 /** One Go module per version: its module path and the go.mod a new version starts from. */
@@ -32,7 +36,8 @@ interface Prepared {
 /** Writes .cache/eg-validate/<version>/ when its inputs changed; reads nothing from Go when they did not. */
 async function prepare(version: string, log: Log): Promise<Prepared> {
   const dir = join(CACHE_DIR, "eg-validate", version);
-  if (!existsSync(VALIDATOR_SOURCE)) throw new Unavailable(`the validator's sources (tools/eg-validate/) are missing from this checkout; restore them from git`);
+  if (!existsSync(VALIDATOR_SOURCE))
+    throw new Unavailable(`the validator's sources (tools/eg-validate/) are missing from this checkout; restore them from git`);
   const sources = readdirSync(VALIDATOR_SOURCE)
     .filter((f) => f.endsWith(".go"))
     .sort()
@@ -53,7 +58,9 @@ async function prepare(version: string, log: Log): Promise<Prepared> {
   // Envoy Gateway warns about risky settings at start-up only since validation.WarnEnvoyGateway exists.
   const src = await moduleDir(version);
   const validation = join(src, "api", "v1alpha1", "validation");
-  const warns = readdirSync(validation).some((f) => f.endsWith(".go") && !f.endsWith("_test.go") && readFileSync(join(validation, f), "utf8").includes("func WarnEnvoyGateway("));
+  const warns = readdirSync(validation).some(
+    (f) => f.endsWith(".go") && !f.endsWith("_test.go") && readFileSync(join(validation, f), "utf8").includes("func WarnEnvoyGateway("),
+  );
   const tags = warns ? ["egwarn"] : [];
   mkdirSync(dir, { recursive: true });
   for (const [f, text] of sources) writeFileAtomic(join(dir, f), text);
@@ -64,7 +71,14 @@ async function prepare(version: string, log: Log): Promise<Prepared> {
     log(`eg-validate: no committed module files for Envoy Gateway ${version} (tools/eg-validate/versions/${version}); resolving them with go mod tidy`);
     writeFileAtomic(join(dir, "go.mod"), GO_MOD(version));
     const tidy = await execa("go", ["mod", "tidy"], { cwd: dir, reject: false, all: true, timeout: 600_000 });
-    if (tidy.exitCode !== 0) throw new Unavailable(`the validator for Envoy Gateway ${version} cannot be set up: go mod tidy failed: ${String(tidy.all ?? tidy.message).trim().split("\n").slice(-3).join(" / ")}`);
+    if (tidy.exitCode !== 0)
+      throw new Unavailable(
+        `the validator for Envoy Gateway ${version} cannot be set up: go mod tidy failed: ${String(tidy.all ?? tidy.message)
+          .trim()
+          .split("\n")
+          .slice(-3)
+          .join(" / ")}`,
+      );
   }
   writeFileAtomic(stampFile, JSON.stringify({ key, tags }) + "\n");
   return { dir, tags };

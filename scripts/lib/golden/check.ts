@@ -56,7 +56,13 @@ export async function packageFromSources(engine: KclEngine, root: string = ROOT)
   const generated = await generatePackage(engine, root);
   const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
   for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
-  return { generated, pkg: loadPackageFromFiles(packageDir, [...files].map(([file, content]) => ({ file, content }))) };
+  return {
+    generated,
+    pkg: loadPackageFromFiles(
+      packageDir,
+      [...files].map(([file, content]) => ({ file, content })),
+    ),
+  };
 }
 
 export async function runCheck(engine: KclEngine, options: CheckOptions = {}): Promise<CheckResult> {
@@ -116,8 +122,7 @@ export async function runCheck(engine: KclEngine, options: CheckOptions = {}): P
     if (golden.stale.length) parts.push(`${golden.stale.length} golden file${golden.stale.length === 1 ? " has" : "s have"} no case`);
     if (drift.length) parts.push("package/ drifted");
     messages.push(`check failed: ${parts.join(", ")}. Review the diff; accept it with \`npm run check -- --update\`.`);
-  }
-  else if (failed) messages.push(`update incomplete: ${bad} of ${total} cases failed to render; fix them and run again.`);
+  } else if (failed) messages.push(`update incomplete: ${bad} of ${total} cases failed to render; fix them and run again.`);
   else messages.push(`${options.update ? "updated" : "ok"}: package/ matches kcl/, ${total} cases match tests/golden/${cacheNote(cache)}`);
   return { exitCode: failed ? 1 : 0, patches, messages, cases, golden };
 }

@@ -28,9 +28,14 @@ function fromWorkTree(root: string): SummarySide {
   const pkgDir = join(root, "package");
   const goldenDir = join(root, "tests", "golden");
   const pkg = new Map<string, string>();
-  if (existsSync(pkgDir)) for (const f of readdirSync(pkgDir).filter((f) => /\.ya?ml$/.test(f)).sort()) pkg.set(f, readFileSync(join(pkgDir, f), "utf8"));
+  if (existsSync(pkgDir))
+    for (const f of readdirSync(pkgDir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort())
+      pkg.set(f, readFileSync(join(pkgDir, f), "utf8"));
   const renders = new Map<string, string>();
-  if (existsSync(goldenDir)) for (const f of readdirSync(goldenDir).filter(isGolden).sort()) renders.set(f.slice(0, -GOLDEN_SUFFIX.length), readFileSync(join(goldenDir, f), "utf8"));
+  if (existsSync(goldenDir))
+    for (const f of readdirSync(goldenDir).filter(isGolden).sort()) renders.set(f.slice(0, -GOLDEN_SUFFIX.length), readFileSync(join(goldenDir, f), "utf8"));
   return { package: pkg, renders };
 }
 
@@ -48,7 +53,8 @@ async function fromGit(root: string, ref: string): Promise<SummarySide> {
   const renders = new Map<string, string>();
   for (const f of files.sort()) {
     if (/^package\/[^/]+\.ya?ml$/.test(f)) pkg.set(f.slice("package/".length), await git(root, ["show", `${ref}:${f}`]));
-    else if (/^tests\/golden\/[^/]+$/.test(f) && isGolden(f)) renders.set(f.slice("tests/golden/".length, -GOLDEN_SUFFIX.length), await git(root, ["show", `${ref}:${f}`]));
+    else if (/^tests\/golden\/[^/]+$/.test(f) && isGolden(f))
+      renders.set(f.slice("tests/golden/".length, -GOLDEN_SUFFIX.length), await git(root, ["show", `${ref}:${f}`]));
   }
   return { package: pkg, renders };
 }
@@ -69,5 +75,9 @@ export async function runSummary(engine: KclEngine, options: SummaryRunOptions =
     if (text === undefined) failed.set(c.case, c.error ?? "render failed");
     else renders.set(c.case, text);
   }
-  return summarizeChanges(before, { package: nowPackage, renders, failed }, { ...options, ...(options.base ? { before: `\`${options.base}\`'s \`package/\` and \`tests/golden/\`` } : {}) });
+  return summarizeChanges(
+    before,
+    { package: nowPackage, renders, failed },
+    { ...options, ...(options.base ? { before: `\`${options.base}\`'s \`package/\` and \`tests/golden/\`` } : {}) },
+  );
 }

@@ -99,7 +99,10 @@ function changedPaths(a: KubeObject, b: KubeObject): string[] {
     const was = la.get(p);
     const now = lb.get(p);
     if (was === now) continue;
-    const shown = p === "spec.forProvider.values" || p.startsWith("spec.forProvider.values.") || p.startsWith("spec.forProvider.values[") ? p.slice("spec.forProvider.".length) : p;
+    const shown =
+      p === "spec.forProvider.values" || p.startsWith("spec.forProvider.values.") || p.startsWith("spec.forProvider.values[")
+        ? p.slice("spec.forProvider.".length)
+        : p;
     out.push(`${code(shown)} ${was === undefined ? "(added)" : now === undefined ? "(removed)" : "(changed)"}`);
   }
   return out;
@@ -124,7 +127,13 @@ interface CaseReport {
   heading: string;
 }
 
-function compareCase(name: string, before: string | undefined, after: string | undefined, failed: string | undefined, o: Required<SummaryOptions>): CaseReport | undefined {
+function compareCase(
+  name: string,
+  before: string | undefined,
+  after: string | undefined,
+  failed: string | undefined,
+  o: Required<SummaryOptions>,
+): CaseReport | undefined {
   if (failed !== undefined) return { heading: `${code(name)}: does not render`, lines: [`- ${failed.split("\n")[0]}`], details: [], changes: 1 };
   if (before === undefined && after === undefined) return undefined;
   const old = before === undefined ? new Map<string, KubeObject>() : composed(before, `tests/golden/${name}.yaml`);
@@ -145,18 +154,26 @@ function compareCase(name: string, before: string | undefined, after: string | u
     const ca = chartOf(a);
     const cb = chartOf(b);
     if (ca && cb && (ca.version !== cb.version || ca.name !== cb.name || ca.repository !== cb.repository)) {
-      parts.push(ca.name === cb.name && ca.repository === cb.repository ? `chart ${ca.name} ${ca.version} → ${cb.version}` : `chart ${ca.name}@${ca.version} (${ca.repository}) → ${cb.name}@${cb.version} (${cb.repository})`);
+      parts.push(
+        ca.name === cb.name && ca.repository === cb.repository
+          ? `chart ${ca.name} ${ca.version} → ${cb.version}`
+          : `chart ${ca.name}@${ca.version} (${ca.repository}) → ${cb.name}@${cb.version} (${cb.repository})`,
+      );
     }
     const paths = changedPaths(a, b);
-    if (paths.length) parts.push(paths.length > o.maxPaths ? `${paths.slice(0, o.maxPaths).join(", ")}, … ${paths.length - o.maxPaths} more paths` : paths.join(", "));
+    if (paths.length)
+      parts.push(paths.length > o.maxPaths ? `${paths.slice(0, o.maxPaths).join(", ")}, … ${paths.length - o.maxPaths} more paths` : paths.join(", "));
     changed.push(`- changed ${label(n, b)}: ${parts.join("; ")}`);
     details.push(`<details><summary>diff of <code>${n}</code></summary>\n\n\`\`\`diff\n${shortDiff(n, a, b, o.diffLines)}\n\`\`\`\n\n</details>`);
   }
   const changes = added.length + removed.length + changed.length;
-  if (before === undefined) return { heading: `${code(name)}: new case, ${now.size} composed resources`, lines: more(added, o.maxItems), details: [], changes: Math.max(1, changes) };
+  if (before === undefined)
+    return { heading: `${code(name)}: new case, ${now.size} composed resources`, lines: more(added, o.maxItems), details: [], changes: Math.max(1, changes) };
   if (after === undefined) return { heading: `${code(name)}: case removed (${old.size} composed resources)`, lines: [], details: [], changes: 1 };
   if (changes === 0) return undefined;
-  const counts = [added.length && `${added.length} added`, removed.length && `${removed.length} removed`, changed.length && `${changed.length} changed`].filter(Boolean).join(", ");
+  const counts = [added.length && `${added.length} added`, removed.length && `${removed.length} removed`, changed.length && `${changed.length} changed`]
+    .filter(Boolean)
+    .join(", ");
   return { heading: `${code(name)}: ${counts}`, lines: more([...added, ...removed, ...changed], o.maxItems), details: details.slice(0, o.maxItems), changes };
 }
 
@@ -179,7 +196,7 @@ function chartLines(before: SummarySide, after: SummarySide): string[] {
   const a = chartVersions(before.renders);
   const b = chartVersions(after.renders);
   const out: string[] = [];
-  const list = (s: Set<string> | undefined) => (s && s.size ? [...s].sort().join(", ") : undefined);
+  const list = (s: Set<string> | undefined) => (s?.size ? [...s].sort().join(", ") : undefined);
   for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const was = list(a.get(key));
     const now = list(b.get(key));
@@ -258,9 +275,27 @@ function packageLines(before: SummarySide, after: SummarySide, o: Required<Summa
   const fa = xrdFields(before);
   const fb = xrdFields(after);
   const f = mapDiff(fa, fb);
-  out.push(...more(f.added.map((k) => `- XRD field added ${code(k)} (${fb.get(k)})`), o.maxItems, "more added fields"));
-  out.push(...more(f.removed.map((k) => `- ⚠️ XRD field removed ${code(k)} (was ${fa.get(k)}): Clusters that set it no longer validate`), o.maxItems, "more removed fields"));
-  out.push(...more(f.changed.map((k) => `- XRD field changed ${code(k)}: ${fa.get(k)} → ${fb.get(k)}`), o.maxItems, "more changed fields"));
+  out.push(
+    ...more(
+      f.added.map((k) => `- XRD field added ${code(k)} (${fb.get(k)})`),
+      o.maxItems,
+      "more added fields",
+    ),
+  );
+  out.push(
+    ...more(
+      f.removed.map((k) => `- ⚠️ XRD field removed ${code(k)} (was ${fa.get(k)}): Clusters that set it no longer validate`),
+      o.maxItems,
+      "more removed fields",
+    ),
+  );
+  out.push(
+    ...more(
+      f.changed.map((k) => `- XRD field changed ${code(k)}: ${fa.get(k)} → ${fb.get(k)}`),
+      o.maxItems,
+      "more changed fields",
+    ),
+  );
   const da = dependsOn(before);
   const db = dependsOn(after);
   const d = mapDiff(da, db);
@@ -270,7 +305,8 @@ function packageLines(before: SummarySide, after: SummarySide, o: Required<Summa
   const c = mapDiff(compositions(before), compositions(after));
   for (const k of c.added) out.push(`- composition added ${code(k)}`);
   for (const k of c.removed) out.push(`- ⚠️ composition removed ${code(k)}: Clusters that select it stop reconciling`);
-  if (c.changed.length) out.push(`- compositions whose pipeline changed: ${c.changed.map(code).join(", ")} (what that does to Clusters is listed per case below)`);
+  if (c.changed.length)
+    out.push(`- compositions whose pipeline changed: ${c.changed.map(code).join(", ")} (what that does to Clusters is listed per case below)`);
   return out;
 }
 

@@ -45,7 +45,11 @@ function folderHash(dir: string): string {
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(p);
-      else if (e.isFile()) hash.update(`${p}\0`).update(readFileSync(join(dir, p))).update("\0");
+      else if (e.isFile())
+        hash
+          .update(`${p}\0`)
+          .update(readFileSync(join(dir, p)))
+          .update("\0");
     }
   };
   walk("");
@@ -83,7 +87,9 @@ export function cachingEngine(engine: KclEngine, dir: string, options: CacheOpti
         return `${root}#${h}`;
       });
     } else if (!isPureProgram(r)) return undefined;
-    return createHash("sha256").update(JSON.stringify([version, kind, r.files ?? [], inputs, r.sources, r.options ?? {}, r.workDir ?? "", r.selector ?? "", r.compileOnly === true])).digest("hex");
+    return createHash("sha256")
+      .update(JSON.stringify([version, kind, r.files ?? [], inputs, r.sources, r.options ?? {}, r.workDir ?? "", r.selector ?? "", r.compileOnly === true]))
+      .digest("hex");
   };
 
   function cached<T>(kind: string, valid: (v: unknown) => v is T, evaluate: (r: KclRunRequest) => Promise<T>) {
@@ -119,10 +125,15 @@ export function cachingEngine(engine: KclEngine, dir: string, options: CacheOpti
       return value;
     };
   }
-  const run = cached("documents", (v): v is unknown[] => Array.isArray(v), (r) => engine.run(r));
+  const run = cached(
+    "documents",
+    (v): v is unknown[] => Array.isArray(v),
+    (r) => engine.run(r),
+  );
   const runYaml = cached(
     "yaml",
-    (v): v is KclYamlOutput => typeof v === "object" && v !== null && Array.isArray((v as KclYamlOutput).documents) && typeof (v as KclYamlOutput).yaml === "string",
+    (v): v is KclYamlOutput =>
+      typeof v === "object" && v !== null && Array.isArray((v as KclYamlOutput).documents) && typeof (v as KclYamlOutput).yaml === "string",
     (r) => engine.runYaml(r),
   );
 

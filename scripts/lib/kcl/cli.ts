@@ -10,7 +10,10 @@ import { UserError } from "../errors.js";
 
 export class CliEngine implements KclEngine {
   readonly description: string;
-  constructor(private readonly bin: string, version: string) {
+  constructor(
+    private readonly bin: string,
+    version: string,
+  ) {
     this.description = `kcl CLI ${version} (${bin})`;
   }
 
@@ -26,7 +29,9 @@ export class CliEngine implements KclEngine {
   private async exec(request: KclRunRequest, format: "json" | "yaml"): Promise<string> {
     const wire = toWire(request);
     if (wire.compileOnly) {
-      throw new UserError(`the kcl CLI (${this.bin}) cannot compile a KCL program without running it, which checking the composition steps' sources needs; unset KCL_BIN to use the pinned kcl-lib engine`);
+      throw new UserError(
+        `the kcl CLI (${this.bin}) cannot compile a KCL program without running it, which checking the composition steps' sources needs; unset KCL_BIN to use the pinned kcl-lib engine`,
+      );
     }
     const tmp = mkdtempSync(join(tmpdir(), "kcl-run-"));
     try {

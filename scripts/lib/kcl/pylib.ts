@@ -29,7 +29,9 @@ class Worker {
     this.child.stderr.setEncoding("utf8");
     this.child.stderr.on("data", (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-4000)));
     this.child.on("error", (err) => this.fail(err));
-    this.child.on("exit", (code, signal) => this.fail(new Error(`KCL worker exited (${signal ?? `code ${code}`})${this.stderr ? `: ${this.stderr.trim()}` : ""}`)));
+    this.child.on("exit", (code, signal) =>
+      this.fail(new Error(`KCL worker exited (${signal ?? `code ${code}`})${this.stderr ? `: ${this.stderr.trim()}` : ""}`)),
+    );
     this.child.stdin.on("error", () => {});
     this.idle();
   }
@@ -142,5 +144,3 @@ export class PylibEngine implements KclEngine {
     await Promise.all((this.started ?? []).map((w) => w.close()));
   }
 }
-
-

@@ -57,7 +57,13 @@ export async function lintChainsawTests(chainsaw: string, root: string, files = 
     const r = await execa(chainsaw, ["lint", "test", "-f", file], { cwd: root, reject: false, all: true });
     const out = String(r.all ?? "");
     if (r.exitCode !== 0 || !/The document is valid/.test(out)) {
-      problems.push(`${file}:`, ...out.split("\n").filter((l) => l.trim() && !/^Processing input/.test(l)).map((l) => `  ${l}`));
+      problems.push(
+        `${file}:`,
+        ...out
+          .split("\n")
+          .filter((l) => l.trim() && !/^Processing input/.test(l))
+          .map((l) => `  ${l}`),
+      );
     }
   }
   return problems.length ? { check: "chainsaw lint", ok: false, lines: problems } : { check: "chainsaw lint", ok: true, lines: [`${files.length} test(s)`] };

@@ -44,7 +44,9 @@ export function defaultXr(xr: KubeObject, xrd: KubeObject | undefined): KubeObje
   const schema = xrdVersionSchema(xrd, xr);
   if (!schema) {
     const versions = (Array.isArray(spec.versions) ? spec.versions : []).map((v) => `${String(spec.group)}/${String(isObject(v) ? v.name : v)}`);
-    throw new UserError(`apiVersion ${xr.apiVersion} is not a version of XRD ${String(xrd.metadata?.name)} (it defines ${versions.join(", ") || "no versions"})`);
+    throw new UserError(
+      `apiVersion ${xr.apiVersion} is not a version of XRD ${String(xrd.metadata?.name)} (it defines ${versions.join(", ") || "no versions"})`,
+    );
   }
   applySchemaDefaults(out, schema);
   // Crossplane adds spec(.crossplane).compositionUpdatePolicy to the XR's schema, defaulted from the XRD.

@@ -78,8 +78,10 @@ export async function runFunctionKcl(engine: KclEngine, req: FnRequest, options:
   const kind = sourceKind(source);
   if (kind) throw new FunctionFatal(`spec.source is ${kind} (${source.trim()}); only inline KCL sources can be rendered here`);
   const target = typeof spec.target === "string" && spec.target !== "" ? spec.target : "Default";
-  if (["PatchDesired", "PatchResources", "Resources", "XR"].includes(target)) throw new FunctionFatal(`spec.target ${target} is not supported here; only the Default target is`);
-  if (typeof spec.dependencies === "string" && spec.dependencies.trim() !== "") throw new FunctionFatal("spec.dependencies (KCL modules from a registry) are not supported here");
+  if (["PatchDesired", "PatchResources", "Resources", "XR"].includes(target))
+    throw new FunctionFatal(`spec.target ${target} is not supported here; only the Default target is`);
+  if (typeof spec.dependencies === "string" && spec.dependencies.trim() !== "")
+    throw new FunctionFatal("spec.dependencies (KCL modules from a registry) are not supported here");
   const config = isObject(spec.config) ? spec.config : {};
   for (const key of UNSUPPORTED_CONFIG) {
     const v = config[key];
@@ -87,7 +89,12 @@ export async function runFunctionKcl(engine: KclEngine, req: FnRequest, options:
   }
 
   const params = kclParams(req, spec);
-  const functionConfig = { apiVersion: KCL_INPUT_API_VERSION, kind: KCL_INPUT_KIND, metadata: isObject(input!.metadata) ? input!.metadata : {}, spec: { ...spec, target, params } };
+  const functionConfig = {
+    apiVersion: KCL_INPUT_API_VERSION,
+    kind: KCL_INPUT_KIND,
+    metadata: isObject(input!.metadata) ? input!.metadata : {},
+    spec: { ...spec, target, params },
+  };
   const docs = await engine.run({
     sources: [{ filename: options.sourceName, code: source }],
     options: { params, items: [], resource_list: { apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items: [], functionConfig } },
@@ -110,13 +117,18 @@ export function unwrapItems(docs: unknown[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   items.forEach((item, i) => {
     if (item === null || item === undefined) return;
-    if (!isObject(item)) throw new FunctionFatal(`cannot parse data resources from the pipeline output: item ${i} is ${Array.isArray(item) ? "a list" : typeof item}, not an object`);
+    if (!isObject(item))
+      throw new FunctionFatal(
+        `cannot parse data resources from the pipeline output: item ${i} is ${Array.isArray(item) ? "a list" : typeof item}, not an object`,
+      );
     // A program that defines nothing prints {}: no resources (function-kcl would compose an unnamed, kind-less object).
     if (Object.keys(item).length === 0) return;
     // Stricter than function-kcl, which composes such an object and leaves the failure to the API server.
     if (typeof item.apiVersion !== "string" || !item.apiVersion || typeof item.kind !== "string" || !item.kind) {
       const keys = Object.keys(item).slice(0, 5).join(", ");
-      throw new FunctionFatal(`output item ${i} has no apiVersion or kind (its keys: ${keys}); every item must be a Kubernetes object (or put the objects in a top-level \`items\` list)`);
+      throw new FunctionFatal(
+        `output item ${i} has no apiVersion or kind (its keys: ${keys}); every item must be a Kubernetes object (or put the objects in a top-level \`items\` list)`,
+      );
     }
     out.push(item);
   });
@@ -175,7 +187,10 @@ export function processOutput(req: FnRequest, items: Record<string, unknown>[]):
         case "RequiredResources": {
           const into = kind === "ExtraResources" ? extra : required;
           for (const [k, v] of Object.entries(isObject(obj.requirements) ? obj.requirements : {})) {
-            if (k in into) throw new FunctionFatal(`cannot process xr and state with the pipeline output: duplicate ${kind === "ExtraResources" ? "extra" : "required"} resource key "${k}"`);
+            if (k in into)
+              throw new FunctionFatal(
+                `cannot process xr and state with the pipeline output: duplicate ${kind === "ExtraResources" ? "extra" : "required"} resource key "${k}"`,
+              );
             const r = isObject(v) ? v : {};
             const sel: ResourceSelector = { apiVersion: String(r.apiVersion ?? ""), kind: String(r.kind ?? "") };
             if (typeof r.matchNamespace === "string" && r.matchNamespace) sel.namespace = r.matchNamespace;
@@ -195,7 +210,9 @@ export function processOutput(req: FnRequest, items: Record<string, unknown>[]):
           if (isObject(obj.data)) contextData = obj.data;
           break;
         default:
-          throw new FunctionFatal(`cannot process xr and state with the pipeline output: invalid kind "${kind}" for apiVersion "${META_API_VERSION}" - must be CompositeConnectionDetails or ExtraResources`);
+          throw new FunctionFatal(
+            `cannot process xr and state with the pipeline output: invalid kind "${kind}" for apiVersion "${META_API_VERSION}" - must be CompositeConnectionDetails or ExtraResources`,
+          );
       }
       continue;
     }
@@ -204,7 +221,9 @@ export function processOutput(req: FnRequest, items: Record<string, unknown>[]):
     if (annotations && ANNOTATION_READY in annotations) {
       const v = annotations[ANNOTATION_READY];
       if (v !== "True" && v !== "False" && v !== "Unspecified") {
-        throw new FunctionFatal(`cannot process xr and state with the pipeline output: invalid function input: invalid "${ANNOTATION_READY}" annotation value "${String(v)}": must be True, False, or Unspecified`);
+        throw new FunctionFatal(
+          `cannot process xr and state with the pipeline output: invalid function input: invalid "${ANNOTATION_READY}" annotation value "${String(v)}": must be True, False, or Unspecified`,
+        );
       }
       ready = v;
       delete annotations[ANNOTATION_READY];
@@ -235,7 +254,12 @@ export function processOutput(req: FnRequest, items: Record<string, unknown>[]):
     const type = String(cond.type ?? "");
     if (SYSTEM_CONDITIONS.has(type)) throw new FunctionFatal(`cannot set ClaimCondition type: ${type} is a reserved Crossplane Condition`);
     if (setTypes.has(type) && cr.force !== true) continue;
-    fnConditions.push({ type, status: conditionStatus(cond.status), reason: String(cond.reason ?? ""), ...(typeof cond.message === "string" ? { message: cond.message } : {}) });
+    fnConditions.push({
+      type,
+      status: conditionStatus(cond.status),
+      reason: String(cond.reason ?? ""),
+      ...(typeof cond.message === "string" ? { message: cond.message } : {}),
+    });
     setTypes.add(type);
   }
   for (const e of events) {

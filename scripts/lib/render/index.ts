@@ -9,7 +9,18 @@ import { toYamlDocs } from "./yaml.js";
 export * from "./types.js";
 export { loadPackage, loadPackageFromFiles } from "./package.js";
 export { renderXr, prepareRender, RenderError, CONDITION_TIME, ANNOTATION_RESOURCE_NAME, LABEL_COMPOSITE, type RenderOptions } from "./pipeline.js";
-export { renderCases, renderCasesWith, renderCase, caseInputs, listCases, localRenderer, readXrFile, readObservedFile, type Renderer, type CaseInput } from "./cases.js";
+export {
+  renderCases,
+  renderCasesWith,
+  renderCase,
+  caseInputs,
+  listCases,
+  localRenderer,
+  readXrFile,
+  readObservedFile,
+  type Renderer,
+  type CaseInput,
+} from "./cases.js";
 export { selectComposition, findXrd } from "./select.js";
 export { parseRenderStream, sortKeys } from "./yaml.js";
 

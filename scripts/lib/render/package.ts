@@ -51,7 +51,9 @@ export function loadPackageFromFiles(dir: string, files: readonly { file: string
     }
   }
   if (pkg.compositions.length === 0) {
-    throw new UserError(`${displayPath(dir)}: the package has no Composition (looked in ${files.length ? files.map((f) => f.file).join(", ") : "no YAML files"}); point --package at a Crossplane package directory`);
+    throw new UserError(
+      `${displayPath(dir)}: the package has no Composition (looked in ${files.length ? files.map((f) => f.file).join(", ") : "no YAML files"}); point --package at a Crossplane package directory`,
+    );
   }
   packageTexts.set(pkg, texts);
   return pkg;
@@ -66,7 +68,13 @@ export function fileOf(pkg: LoadedPackage, object: KubeObject): string | undefin
  * Where line:column of a composition step's inline KCL source is in the package file
  * (1-based, file relative to the package dir), or undefined when it cannot be found.
  */
-export function locateStepSource(pkg: LoadedPackage, composition: string, step: string, line: number, column = 1): { file: string; line: number; column: number } | undefined {
+export function locateStepSource(
+  pkg: LoadedPackage,
+  composition: string,
+  step: string,
+  line: number,
+  column = 1,
+): { file: string; line: number; column: number } | undefined {
   const comp = pkg.compositions.find((c) => c.metadata?.name === composition);
   const file = comp && fileOf(pkg, comp);
   const text = file !== undefined ? packageTexts.get(pkg)?.get(file) : undefined;

@@ -103,7 +103,10 @@ export function prepareRender(pkg: LoadedPackage, xr: unknown, options: RenderOp
   const fail = (detail: string): never => {
     throw new RenderError(source, detail);
   };
-  if (!isObject(xr)) fail(`expected a composite resource (a YAML mapping with apiVersion, kind and metadata.name), got ${xr === null || xr === undefined ? "an empty document" : Array.isArray(xr) ? "a list" : typeof xr}`);
+  if (!isObject(xr))
+    fail(
+      `expected a composite resource (a YAML mapping with apiVersion, kind and metadata.name), got ${xr === null || xr === undefined ? "an empty document" : Array.isArray(xr) ? "a list" : typeof xr}`,
+    );
   const x = xr as Record<string, unknown>;
   if (typeof x.apiVersion !== "string" || !x.apiVersion) fail("the XR has no apiVersion; add e.g. `apiVersion: devopstoolkit.ai/v2`");
   if (typeof x.kind !== "string" || !x.kind) fail("the XR has no kind; add the composite resource's kind, e.g. `kind: Cluster`");
@@ -145,12 +148,28 @@ export function prepareRender(pkg: LoadedPackage, xr: unknown, options: RenderOp
     }
     const name = o.metadata?.annotations?.[ANNOTATION_RESOURCE_NAME];
     if (typeof name !== "string" || !name) {
-      throw new RenderError(obsSource, `${objectName(o)} has no annotation ${ANNOTATION_RESOURCE_NAME}; it tells which composed resource it is the observed state of`);
+      throw new RenderError(
+        obsSource,
+        `${objectName(o)} has no annotation ${ANNOTATION_RESOURCE_NAME}; it tells which composed resource it is the observed state of`,
+      );
     }
-    if (observed[name]) throw new RenderError(obsSource, `two observed resources are composition resource "${name}": ${objectName(observed[name]!)} and ${objectName(o)}`);
+    if (observed[name])
+      throw new RenderError(obsSource, `two observed resources are composition resource "${name}": ${objectName(observed[name]!)} and ${objectName(o)}`);
     observed[name] = o;
   });
-  return { pkg, source, xr: xrObj, observedXr: observedXr!, xrd, composition, compositionName, steps, observed, ...(options.observedSource ? { observedSource: options.observedSource } : {}), ...(options.observedMayBeGone ? { observedMayBeGone: true } : {}) };
+  return {
+    pkg,
+    source,
+    xr: xrObj,
+    observedXr: observedXr!,
+    xrd,
+    composition,
+    compositionName,
+    steps,
+    observed,
+    ...(options.observedSource ? { observedSource: options.observedSource } : {}),
+    ...(options.observedMayBeGone ? { observedMayBeGone: true } : {}),
+  };
 }
 
 /** Message prefix naming the composition and step. */
@@ -226,7 +245,8 @@ export async function runPipeline(p: PreparedRender, functions: StepFunction[]):
     try {
       rsp = await runStep(functions[i]!, req);
     } catch (err) {
-      if (err instanceof KclError) throw new RenderError(p.source, `${stepWhere(p, s)}: ${kclDetail(p, s, err, kclSourceName(p.compositionName, s.step))}`, s.step);
+      if (err instanceof KclError)
+        throw new RenderError(p.source, `${stepWhere(p, s)}: ${kclDetail(p, s, err, kclSourceName(p.compositionName, s.step))}`, s.step);
       if (err instanceof FunctionFatal || err instanceof UserError) throw new RenderError(p.source, `${stepWhere(p, s)}: ${err.message}`, s.step);
       throw err;
     }
@@ -271,7 +291,9 @@ export function setComposedMetadata(cd: Record<string, unknown>, xr: KubeObject,
   const refs = Array.isArray(md.ownerReferences) ? (md.ownerReferences as Record<string, unknown>[]) : [];
   const controller = refs.find((r) => isObject(r) && r.controller === true);
   if (controller && (controller.uid ?? "") !== uid) {
-    throw new UserError(`composed resource "${name}" (${String(md.name ?? "")}) is already controlled by ${String(controller.kind)} ${String(controller.name)} (UID ${String(controller.uid)})`);
+    throw new UserError(
+      `composed resource "${name}" (${String(md.name ?? "")}) is already controlled by ${String(controller.kind)} ${String(controller.name)} (UID ${String(controller.uid)})`,
+    );
   }
   const same = refs.findIndex((r) => isObject(r) && (r.uid ?? "") === uid);
   md.ownerReferences = same >= 0 ? refs.map((r, i) => (i === same ? ref : r)) : [...refs, ref];
@@ -315,7 +337,12 @@ function sameCondition(a: Condition, b: Condition): boolean {
 function parseConditions(status: Record<string, unknown>): Condition[] {
   if (!Array.isArray(status.conditions)) return [];
   return status.conditions.filter(isObject).map((c) => {
-    const out: Condition = { type: String(c.type ?? ""), status: String(c.status ?? ""), lastTransitionTime: typeof c.lastTransitionTime === "string" ? c.lastTransitionTime : null, reason: String(c.reason ?? "") };
+    const out: Condition = {
+      type: String(c.type ?? ""),
+      status: String(c.status ?? ""),
+      lastTransitionTime: typeof c.lastTransitionTime === "string" ? c.lastTransitionTime : null,
+      reason: String(c.reason ?? ""),
+    };
     if (typeof c.message === "string" && c.message) out.message = c.message;
     if (typeof c.observedGeneration === "number" && c.observedGeneration) out.observedGeneration = c.observedGeneration;
     return out;
@@ -363,7 +390,7 @@ function assemble(p: PreparedRender, desired: FnState, fnConditions: FnResponse[
   xr.kind = p.xr.kind;
   setMeta(xr, "name", p.xr.metadata?.name);
   setMeta(xr, "namespace", p.xr.metadata?.namespace);
-  const status = isObject(xr.status) ? xr.status : (xr.status = {}) as Record<string, unknown>;
+  const status = isObject(xr.status) ? xr.status : ((xr.status = {}) as Record<string, unknown>);
   const conditions = parseConditions(status);
   const compositeReady = desired.composite?.ready ?? "Unspecified";
   let xrCond: Condition = { type: "Ready", status: "True", lastTransitionTime: CONDITION_TIME, reason: "Available" };

@@ -36,10 +36,15 @@ function compatible(comp: KubeObject, xr: KubeObject): boolean {
 }
 
 const nameOf = (o: KubeObject) => String(o.metadata?.name ?? "");
-const labelsText = (labels: Record<string, unknown>) => Object.entries(labels).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+const labelsText = (labels: Record<string, unknown>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(", ");
 
 function describe(pkg: LoadedPackage): string {
-  return pkg.compositions.map((c) => `${nameOf(c)}${c.metadata?.labels && Object.keys(c.metadata.labels).length ? ` [${labelsText(c.metadata.labels)}]` : ""}`).join(", ");
+  return pkg.compositions
+    .map((c) => `${nameOf(c)}${c.metadata?.labels && Object.keys(c.metadata.labels).length ? ` [${labelsText(c.metadata.labels)}]` : ""}`)
+    .join(", ");
 }
 
 /** The versions an XRD serves. */
@@ -60,7 +65,9 @@ export function checkXrType(pkg: LoadedPackage, xr: KubeObject): void {
   if (xrd) {
     const group = groupOf(xr.apiVersion);
     const served = servedVersions(xrd).map((v) => `${group}/${v}`);
-    throw new UserError(`the XR has ${typeText}, but the XRD ${nameOf(xrd)} serves ${xr.kind} as ${served.join(", ") || "no version"}${served.length ? ` and the package composes ${xr.kind} only at ${[...new Set(pkg.compositions.map((c) => String((c.spec as { compositeTypeRef?: { apiVersion?: unknown } } | undefined)?.compositeTypeRef?.apiVersion)))].join(", ")}` : ""}; set apiVersion: ${served[0] ?? "<group>/<version>"}`);
+    throw new UserError(
+      `the XR has ${typeText}, but the XRD ${nameOf(xrd)} serves ${xr.kind} as ${served.join(", ") || "no version"}${served.length ? ` and the package composes ${xr.kind} only at ${[...new Set(pkg.compositions.map((c) => String((c.spec as { compositeTypeRef?: { apiVersion?: unknown } } | undefined)?.compositeTypeRef?.apiVersion)))].join(", ")}` : ""}; set apiVersion: ${served[0] ?? "<group>/<version>"}`,
+    );
   }
   const types = new Map<string, string>();
   for (const c of pkg.compositions) {
@@ -68,7 +75,9 @@ export function checkXrType(pkg: LoadedPackage, xr: KubeObject): void {
     types.set(`${String(ref.apiVersion)} ${String(ref.kind)}`, `apiVersion: ${String(ref.apiVersion)}, kind: ${String(ref.kind)}`);
   }
   const known = [...types.values()];
-  throw new UserError(`the XR has ${typeText}, but the package composes ${known.length ? known.join("; ") : "nothing"}; fix the XR's apiVersion and kind${known.length === 1 ? ` (${known[0]})` : ""}`);
+  throw new UserError(
+    `the XR has ${typeText}, but the package composes ${known.length ? known.join("; ") : "nothing"}; fix the XR's apiVersion and kind${known.length === 1 ? ` (${known[0]})` : ""}`,
+  );
 }
 
 export interface Selection {
@@ -105,7 +114,8 @@ export function selectComposition(pkg: LoadedPackage, xr: KubeObject, explicit?:
   let labels: Record<string, unknown> = {};
   let how = "any compatible composition";
   if (selector !== undefined && selector !== null) {
-    if (!isObject(selector) || !isObject(selector.matchLabels)) throw new UserError(`spec.crossplane.compositionSelector must have matchLabels (a map of label values)`);
+    if (!isObject(selector) || !isObject(selector.matchLabels))
+      throw new UserError(`spec.crossplane.compositionSelector must have matchLabels (a map of label values)`);
     labels = selector.matchLabels;
     how = `spec.crossplane.compositionSelector.matchLabels {${labelsText(labels)}}`;
   } else {
@@ -118,13 +128,16 @@ export function selectComposition(pkg: LoadedPackage, xr: KubeObject, explicit?:
   });
   const fix = "Add labels to the selector, set spec.crossplane.compositionRef.name, or pass --composition NAME";
   if (candidates.length === 0) {
-    if (selector === undefined || selector === null) throw new UserError(`no composition in the package composes ${typeText}; the package has: ${describe(pkg)}`);
+    if (selector === undefined || selector === null)
+      throw new UserError(`no composition in the package composes ${typeText}; the package has: ${describe(pkg)}`);
     throw new UserError(`no composition for ${typeText} matches ${how}; the package has: ${describe(pkg)}`);
   }
   if (candidates.length > 1) {
     const names = candidates.map(nameOf).join(", ");
     if (selector === undefined || selector === null) {
-      throw new UserError(`the XR selects no composition (no compositionRef or compositionSelector, and the XRD has no defaultCompositionRef) and ${candidates.length} compositions compose ${typeText} (${names}); Crossplane would pick one at random. ${fix}`);
+      throw new UserError(
+        `the XR selects no composition (no compositionRef or compositionSelector, and the XRD has no defaultCompositionRef) and ${candidates.length} compositions compose ${typeText} (${names}); Crossplane would pick one at random. ${fix}`,
+      );
     }
     throw new UserError(`${candidates.length} compositions match ${how} (${names}); Crossplane would pick one at random. ${fix}`);
   }

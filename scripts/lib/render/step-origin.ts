@@ -14,7 +14,9 @@ export function stepOrigin(packageDir: string, source: string): string | undefin
   // sources may have changed since the last call in a long-lived process.
   let names: string[];
   try {
-    names = readdirSync(kclDir).filter((n) => n.endsWith(".k")).sort();
+    names = readdirSync(kclDir)
+      .filter((n) => n.endsWith(".k"))
+      .sort();
   } catch {
     return undefined; // no kcl/ beside the package
   }

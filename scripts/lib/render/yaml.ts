@@ -31,7 +31,9 @@ export function parseYamlDocuments(text: string, file: string): unknown[] {
         // The yaml package refuses alias chains that would expand past the limit (a "YAML bomb").
         if (err instanceof ReferenceError && /alias/i.test(err.message)) {
           const at = d.range ? lineCounter.linePos(d.range[0]) : { line: 1, col: 1 };
-          throw new UserError(`${file}:${at.line}:${at.col}: not accepted: its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes, which looks like a YAML bomb; write the values out instead of nesting aliases`);
+          throw new UserError(
+            `${file}:${at.line}:${at.col}: not accepted: its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes, which looks like a YAML bomb; write the values out instead of nesting aliases`,
+          );
         }
         throw err;
       }
@@ -74,15 +76,26 @@ export function toYamlDocs(docs: readonly unknown[]): string {
 // plain only when no YAML 1.1 or 1.2 reader can take them for anything but a string, multi-line
 // strings as literal blocks. Much faster than building a yaml Document for MB-sized streams.
 
-const SPECIAL = /^(?:[yYnN~]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN|<<|=)$/;
-const PLAIN = /^[A-Za-z_/.$][\w .\/:@,=+()$%^*&;~<>!?'`|{}[\]-]*$/;
+const SPECIAL =
+  /^(?:[yYnN~]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN|<<|=)$/;
+const PLAIN = /^[A-Za-z_/.$][\w ./:@,=+()$%^*&;~<>!?'`|{}[\]-]*$/;
 const UNPRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufeff\ud800-\udfff\ufffe\uffff]/;
 
 // A YAML 1.1 float with every digit optional: "." alone is a float (NaN) to 1.1 readers.
 const FLOAT_11 = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
 
 function plainOk(s: string): boolean {
-  return PLAIN.test(s) && !SPECIAL.test(s) && !FLOAT_11.test(s) && !/^[-+.]?\d/.test(s) && !s.endsWith(" ") && !s.endsWith(":") && !s.includes(": ") && !s.includes(" #") && !/^[.][-+]?\d/.test(s);
+  return (
+    PLAIN.test(s) &&
+    !SPECIAL.test(s) &&
+    !FLOAT_11.test(s) &&
+    !/^[-+.]?\d/.test(s) &&
+    !s.endsWith(" ") &&
+    !s.endsWith(":") &&
+    !s.includes(": ") &&
+    !s.includes(" #") &&
+    !/^[.][-+]?\d/.test(s)
+  );
 }
 
 function scalar(s: string): string {
@@ -96,7 +109,14 @@ function literal(s: string, indent: number): string | undefined {
   const chomp = trailing === 0 ? "-" : trailing === 1 ? "" : "+";
   const body = trailing === 0 ? s : s.slice(0, -1);
   const pad = " ".repeat(indent);
-  return `|${chomp}\n` + body.split("\n").map((l) => (l === "" ? "" : pad + l)).join("\n") + "\n";
+  return (
+    `|${chomp}\n` +
+    body
+      .split("\n")
+      .map((l) => (l === "" ? "" : pad + l))
+      .join("\n") +
+    "\n"
+  );
 }
 
 function inline(v: unknown): string | undefined {

@@ -39,10 +39,11 @@ const resourceRefsOf = (o: Json): ResourceId[] | undefined => {
 export const EXCEPTIONS: readonly Exception[] = [
   {
     id: "external-secrets-v1",
-    reason: "ClusterSecretStore and ExternalSecret manifests use external-secrets.io/v1: the pinned external-secrets chart (2.x) no longer serves v1beta1, so the old manifests would be refused",
+    reason:
+      "ClusterSecretStore and ExternalSecret manifests use external-secrets.io/v1: the pinned external-secrets chart (2.x) no longer serves v1beta1, so the old manifests would be refused",
     apply(expect) {
       const m = manifestOf(expect);
-      if (!m || m.apiVersion !== "external-secrets.io/v1beta1") return undefined;
+      if (m?.apiVersion !== "external-secrets.io/v1beta1") return undefined;
       const out = jsonCopy(expect);
       manifestOf(out)!.apiVersion = "external-secrets.io/v1";
       return out;
@@ -50,10 +51,13 @@ export const EXCEPTIONS: readonly Exception[] = [
   },
   {
     id: "argocd-admin-password",
-    reason: "the Argo CD admin password is no longer one bcrypt hash shared by every cluster: it comes from the Secret named by apps.argocd.adminPasswordSecretRef (or Argo CD generates one)",
+    reason:
+      "the Argo CD admin password is no longer one bcrypt hash shared by every cluster: it comes from the Secret named by apps.argocd.adminPasswordSecretRef (or Argo CD generates one)",
     apply(expect) {
-      const m = isObject(expect.spec) && isObject(expect.spec.forProvider) && isObject(expect.spec.forProvider.values) ? expect.spec.forProvider.values : undefined;
+      const m =
+        isObject(expect.spec) && isObject(expect.spec.forProvider) && isObject(expect.spec.forProvider.values) ? expect.spec.forProvider.values : undefined;
       if (expect.kind !== "Release" || !m || !isObject(m.configs) || !("secret" in m.configs)) return undefined;
+      // biome-ignore lint/suspicious/noExplicitAny: a deep copy of an asserted object, edited by path
       const out = jsonCopy(expect) as any;
       delete out.spec.forProvider.values.configs.secret;
       return out;
@@ -61,7 +65,8 @@ export const EXCEPTIONS: readonly Exception[] = [
   },
   {
     id: "usages-for-every-app",
-    reason: "every app resource has a Usage of the cluster MR, also the namespaces and the vLLM objects dot-kubernetes left unguarded, so the cluster is not deleted before provider-kubernetes removed them",
+    reason:
+      "every app resource has a Usage of the cluster MR, also the namespaces and the vLLM objects dot-kubernetes left unguarded, so the cluster is not deleted before provider-kubernetes removed them",
     apply(expect, { world }) {
       const refs = resourceRefsOf(expect);
       if (!refs || expect.kind !== world[0]?.kind) return undefined;
@@ -70,11 +75,12 @@ export const EXCEPTIONS: readonly Exception[] = [
         .slice(1)
         .filter((o) => o.kind === "Usage" && !names.has(o.metadata?.name))
         .filter((u) => {
-          const by = (u.spec as any)?.by?.resourceRef?.name;
+          const by = (u.spec as { by?: { resourceRef?: { name?: unknown } } } | undefined)?.by?.resourceRef?.name;
           return typeof by === "string" && names.has(by) && refs.some((r) => r.name === by && r.kind === "Object");
         })
         .map((u) => ({ apiVersion: u.apiVersion, kind: u.kind, name: u.metadata!.name! }));
       if (added.length === 0) return undefined;
+      // biome-ignore lint/suspicious/noExplicitAny: a deep copy of an asserted object, edited by path
       const out = jsonCopy(expect) as any;
       out.spec.crossplane.resourceRefs = sortedRefs([...refs, ...added]);
       return out;
@@ -82,13 +88,15 @@ export const EXCEPTIONS: readonly Exception[] = [
   },
   {
     id: "aws-ebs-csi-policy",
-    reason: "AWS Clusters get a RolePolicyAttachment <xr>-ebs (AmazonEBSCSIDriverPolicy on the node role): the aws-ebs-csi-driver add-on runs with the node role and cannot attach volumes without it",
+    reason:
+      "AWS Clusters get a RolePolicyAttachment <xr>-ebs (AmazonEBSCSIDriverPolicy on the node role): the aws-ebs-csi-driver add-on runs with the node role and cannot attach volumes without it",
     apply(expect, { world }) {
       const refs = resourceRefsOf(expect);
       if (!refs || expect.kind !== world[0]?.kind) return undefined;
       const xr = world[0]?.metadata?.name;
       const ebs = world.find((o) => o.kind === "RolePolicyAttachment" && o.apiVersion.startsWith("iam.aws.m.upbound.io/") && o.metadata?.name === `${xr}-ebs`);
       if (!ebs || refs.some((r) => r.name === ebs.metadata!.name && r.kind === ebs.kind)) return undefined;
+      // biome-ignore lint/suspicious/noExplicitAny: a deep copy of an asserted object, edited by path
       const out = jsonCopy(expect) as any;
       out.spec.crossplane.resourceRefs = sortedRefs([...refs, { apiVersion: ebs.apiVersion, kind: ebs.kind, name: ebs.metadata!.name! }]);
       return out;
@@ -132,7 +140,8 @@ export function compareComposed(state: FactState, result: RenderResult): StateOu
   for (const [crn, old] of Object.entries(state.composed)) {
     const cur = now.get(crn);
     if (!cur) deleted.push(crn);
-    else if (group(cur.apiVersion) !== group(old.apiVersion) || cur.kind !== old.kind || cur.name !== old.name) changed.push(`${crn}: ${describe(old)} -> ${describe(cur)}`);
+    else if (group(cur.apiVersion) !== group(old.apiVersion) || cur.kind !== old.kind || cur.name !== old.name)
+      changed.push(`${crn}: ${describe(old)} -> ${describe(cur)}`);
   }
   return { id: state.id, deleted, changed };
 }
@@ -171,12 +180,15 @@ export async function checkFacts(options: CheckOptions): Promise<FactsReport> {
     } catch (err) {
       const error = err instanceof Error ? err.message.split("\n")[0]! : String(err);
       report.states.push({ id: state.id, deleted: Object.keys(state.composed), changed: [], error });
-      for (const a of options.facts.asserts) if (a.state === state.id && a.oldPackage.length === 0) report.asserts.push({ id: a.id, verdict: "failed", exceptions: [], mismatches: [`the state does not render: ${error}`] });
+      for (const a of options.facts.asserts)
+        if (a.state === state.id && a.oldPackage.length === 0)
+          report.asserts.push({ id: a.id, verdict: "failed", exceptions: [], mismatches: [`the state does not render: ${error}`] });
       continue;
     }
     report.states.push(compareComposed(state, result));
     const world = liveWorld(result, REPLAY_NAMESPACE, options.defaulter);
-    for (const a of options.facts.asserts) if (a.state === state.id) (a.oldPackage.length === 0 ? report.asserts : report.notHeldByOld).push(judgeAssert(a, { state, world }));
+    for (const a of options.facts.asserts)
+      if (a.state === state.id) (a.oldPackage.length === 0 ? report.asserts : report.notHeldByOld).push(judgeAssert(a, { state, world }));
   }
   return report;
 }

@@ -80,8 +80,7 @@ function extract(gitDir: string, commit: string, tests: readonly string[]): stri
   return dir;
 }
 
-const docsOf = (file: string): Record<string, unknown>[] =>
-  parseYamlDocuments(readFileSync(file, "utf8"), file).filter(isObject) as Record<string, unknown>[];
+const docsOf = (file: string): Record<string, unknown>[] => parseYamlDocuments(readFileSync(file, "utf8"), file).filter(isObject) as Record<string, unknown>[];
 
 function bindingsOf(list: unknown, into: Bindings): Bindings {
   const out = { ...into };
@@ -98,7 +97,14 @@ export function stateXr(xr: KubeObject): KubeObject {
   return { ...xr, metadata: { ...(xr.metadata ?? {}), namespace: REPLAY_NAMESPACE } };
 }
 
-async function replayTest(engine: KclEngine, pkg: LoadedPackage, root: string, test: string, facts: UpgradeFacts, defaulter: Defaulter | undefined): Promise<void> {
+async function replayTest(
+  engine: KclEngine,
+  pkg: LoadedPackage,
+  root: string,
+  test: string,
+  facts: UpgradeFacts,
+  defaulter: Defaulter | undefined,
+): Promise<void> {
   const dir = join(root, "tests", test);
   const [spec] = docsOf(join(dir, "chainsaw-test.yaml")).map((d) => (isObject(d.spec) ? d.spec : {}));
   const bindings = bindingsOf(spec?.bindings, { namespace: REPLAY_NAMESPACE });
@@ -111,7 +117,8 @@ async function replayTest(engine: KclEngine, pkg: LoadedPackage, root: string, t
       if (!isObject(op)) continue;
       const kind = ["apply", "patch", "assert"].find((k) => k in op);
       const body = kind && isObject(op[kind]) ? (op[kind] as Record<string, unknown>) : undefined;
-      if (!kind || !body || typeof body.file !== "string") throw new UserError(`${test}/chainsaw-test.yaml operation ${index}: only apply, patch and assert with a file are replayed`);
+      if (!kind || !body || typeof body.file !== "string")
+        throw new UserError(`${test}/chainsaw-test.yaml operation ${index}: only apply, patch and assert with a file are replayed`);
       const file = join(dir, body.file);
       const name = body.file.startsWith("../") ? body.file.slice(3) : `${test}/${body.file}`;
       if (kind !== "assert") {

@@ -44,7 +44,10 @@ export function evaluate(expr: string, bindings: Bindings): unknown {
   }
   const join = /^join\('([^']*)',\s*\[(.*)\]\)$/s.exec(e);
   if (join) {
-    const parts = join[2]!.split(",").map((p) => p.trim()).filter((p) => p !== "");
+    const parts = join[2]!
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== "");
     return parts.map((p) => String(evaluate(p, bindings))).join(join[1]);
   }
   throw new Error(`unsupported expression (${e}): only $binding, 'literal' and join('sep', [..]) are replayed`);
@@ -93,7 +96,8 @@ export function matchTree(expected: unknown, actual: unknown, path = ""): string
   if (Array.isArray(expected)) {
     if (actual === null || actual === undefined) return [`${path || "."}: value is null, expected a list of ${expected.length}`];
     if (!Array.isArray(actual)) return [`${path || "."}: expected a list, got ${show(actual)}`];
-    if (actual.length !== expected.length) return [`${path || "."}: lengths of lists don't match (expected ${expected.length}, got ${actual.length}: ${show(actual)})`];
+    if (actual.length !== expected.length)
+      return [`${path || "."}: lengths of lists don't match (expected ${expected.length}, got ${actual.length}: ${show(actual)})`];
     return expected.flatMap((e, i) => matchTree(e, actual[i], `${path}[${i}]`));
   }
   if (isObject(expected)) {

@@ -55,7 +55,15 @@ const strip = (p: string) => p.replace(/\[(\d+|\*)\]/g, "");
 function matches(field: ImmutableField, path: string): boolean {
   const p = strip(path);
   const f = strip(field.path);
-  return p === f || p.startsWith(f + ".") || f.startsWith(p + ".") || p === f + "Ref" || p.startsWith(f + "Ref.") || p === f + "Selector" || p.startsWith(f + "Selector.");
+  return (
+    p === f ||
+    p.startsWith(f + ".") ||
+    f.startsWith(p + ".") ||
+    p === f + "Ref" ||
+    p.startsWith(f + "Ref.") ||
+    p === f + "Selector" ||
+    p.startsWith(f + "Selector.")
+  );
 }
 
 /** Resolves a reference (by name, or by selector labels) to the referenced resource's external name, within one render. */
@@ -97,7 +105,14 @@ function effective(o: unknown, path: string, resolve: RefResolver): unknown {
       const sel = v[k + "Selector"];
       if (isObject(sel)) {
         const labels = isObject(sel.matchLabels) ? sel.matchLabels : {};
-        return resolve.byLabels(labels, k) ?? `(selected by ${Object.entries(labels).map(([a, b]) => `${a}=${String(b)}`).join(",") || "controller reference"})`;
+        return (
+          resolve.byLabels(labels, k) ??
+          `(selected by ${
+            Object.entries(labels)
+              .map(([a, b]) => `${a}=${String(b)}`)
+              .join(",") || "controller reference"
+          })`
+        );
       }
     }
     return at(v[k], i + 1);
@@ -122,8 +137,23 @@ function chartVersion(o: KubeObject): string | undefined {
 function deleted(caseName: string, r: ComposedResource): Finding {
   const o = r.object;
   const kept = keptBy(o);
-  if (kept) return { rule: "orphaned", severity: "warning", case: caseName, crn: r.name, resource: describeObject(o), message: `Crossplane deletes the ${o.kind} object but ${kept}: the live resource stays, unmanaged` };
-  return { rule: "deleted", severity: "breaking", case: caseName, crn: r.name, resource: describeObject(o), message: `no longer composed: Crossplane ${deletionEffect(o)}` };
+  if (kept)
+    return {
+      rule: "orphaned",
+      severity: "warning",
+      case: caseName,
+      crn: r.name,
+      resource: describeObject(o),
+      message: `Crossplane deletes the ${o.kind} object but ${kept}: the live resource stays, unmanaged`,
+    };
+  return {
+    rule: "deleted",
+    severity: "breaking",
+    case: caseName,
+    crn: r.name,
+    resource: describeObject(o),
+    message: `no longer composed: Crossplane ${deletionEffect(o)}`,
+  };
 }
 
 /** A managed resource of a cloud provider (its name is a cloud resource's name). */
@@ -132,13 +162,28 @@ function isCloudResource(o: KubeObject): boolean {
   return o.kind !== "ProviderConfig" && o.kind !== "ProviderConfigUsage" && !group.endsWith("crossplane.io");
 }
 
-function changed(caseName: string, before: ComposedResource, after: ComposedResource, data: ImmutableData, resolveOld: RefResolver, resolveNew: RefResolver): Finding[] {
+function changed(
+  caseName: string,
+  before: ComposedResource,
+  after: ComposedResource,
+  data: ImmutableData,
+  resolveOld: RefResolver,
+  resolveNew: RefResolver,
+): Finding[] {
   const a = before.object;
   const b = after.object;
   const resource = describeObject(a);
   const base = { case: caseName, crn: before.name, resource };
   if (a.apiVersion !== b.apiVersion && a.kind !== b.kind) {
-    return [{ ...base, rule: "kind-changed", severity: "breaking", message: `now composes ${b.apiVersion} ${b.kind} instead of ${a.apiVersion} ${a.kind}: Crossplane stops managing the live ${a.kind} and creates a ${b.kind} under its name`, changes: [{ path: "kind", old: a.kind, new: b.kind }] }];
+    return [
+      {
+        ...base,
+        rule: "kind-changed",
+        severity: "breaking",
+        message: `now composes ${b.apiVersion} ${b.kind} instead of ${a.apiVersion} ${a.kind}: Crossplane stops managing the live ${a.kind} and creates a ${b.kind} under its name`,
+        changes: [{ path: "kind", old: a.kind, new: b.kind }],
+      },
+    ];
   }
   const changes = diffValues(a, b);
   if (changes.length === 0) return [];
@@ -154,7 +199,13 @@ function changed(caseName: string, before: ComposedResource, after: ComposedReso
   if (nameOld !== nameNew) {
     const named = data.names.find((n) => n.group === group && n.kind === a.kind);
     flag(
-      { ...base, rule: "metadata-name", severity: "breaking", message: `name ${show(nameOld)} → ${show(nameNew)}: Crossplane keeps the live name, so references to the new name resolve to nothing${named ? `; ${named.reason}, a fresh install creates another one` : ""}`, changes: [{ path: "metadata.name", old: nameOld, new: nameNew }] },
+      {
+        ...base,
+        rule: "metadata-name",
+        severity: "breaking",
+        message: `name ${show(nameOld)} → ${show(nameNew)}: Crossplane keeps the live name, so references to the new name resolve to nothing${named ? `; ${named.reason}, a fresh install creates another one` : ""}`,
+        changes: [{ path: "metadata.name", old: nameOld, new: nameNew }],
+      },
       ["metadata.name"],
     );
   }
@@ -165,7 +216,16 @@ function changed(caseName: string, before: ComposedResource, after: ComposedReso
     const extOld = a.metadata?.annotations?.[EXTERNAL_NAME] ?? nameOld;
     const extNew = b.metadata?.annotations?.[EXTERNAL_NAME] ?? nameOld;
     if (extOld !== extNew) {
-      flag({ ...base, rule: "external-name", severity: "breaking", message: `external name ${show(extOld)} → ${show(extNew)}: the provider looks for (or creates) another ${a.kind}`, changes: [{ path: extPath, old: extOld, new: extNew }] }, [extPath]);
+      flag(
+        {
+          ...base,
+          rule: "external-name",
+          severity: "breaking",
+          message: `external name ${show(extOld)} → ${show(extNew)}: the provider looks for (or creates) another ${a.kind}`,
+          changes: [{ path: extPath, old: extOld, new: extNew }],
+        },
+        [extPath],
+      );
     } else flagged.add(extPath);
   }
   for (const field of data.fields) {
@@ -179,15 +239,43 @@ function changed(caseName: string, before: ComposedResource, after: ComposedReso
     const where = field.path.replace(/\[\*\]/g, "");
     if (vb === undefined) {
       // No longer set: the provider late-initializes the field from the live resource, so nothing is replaced now.
-      flag({ ...base, rule: "immutable-field", severity: "warning", message: `${where} ${show(va)} → no longer set: the provider keeps the live value; a fresh install gets the provider's default (${field.reason})`, changes: [{ path: field.path, old: va }] }, []);
+      flag(
+        {
+          ...base,
+          rule: "immutable-field",
+          severity: "warning",
+          message: `${where} ${show(va)} → no longer set: the provider keeps the live value; a fresh install gets the provider's default (${field.reason})`,
+          changes: [{ path: field.path, old: va }],
+        },
+        [],
+      );
       continue;
     }
-    flag({ ...base, rule: "immutable-field", severity: "breaking", message: `${where} ${va === undefined ? "(unset: the provider's default)" : show(va)} → ${show(vb)}: ${field.reason}`, changes: [{ path: field.path, old: va, new: vb }] }, []);
+    flag(
+      {
+        ...base,
+        rule: "immutable-field",
+        severity: "breaking",
+        message: `${where} ${va === undefined ? "(unset: the provider's default)" : show(va)} → ${show(vb)}: ${field.reason}`,
+        changes: [{ path: field.path, old: va, new: vb }],
+      },
+      [],
+    );
   }
   if (group === "helm.crossplane.io" && a.kind === "Release") {
     const va = chartVersion(a);
     const vb = chartVersion(b);
-    if (va !== vb) flag({ ...base, rule: "chart-version", severity: "notice", message: `chart version ${va ?? "(none)"} → ${vb ?? "(none)"}: the release is upgraded in place`, changes: [{ path: "spec.forProvider.chart.version", old: va, new: vb }] }, ["spec.forProvider.chart.version"]);
+    if (va !== vb)
+      flag(
+        {
+          ...base,
+          rule: "chart-version",
+          severity: "notice",
+          message: `chart version ${va ?? "(none)"} → ${vb ?? "(none)"}: the release is upgraded in place`,
+          changes: [{ path: "spec.forProvider.chart.version", old: va, new: vb }],
+        },
+        ["spec.forProvider.chart.version"],
+      );
   }
   const rest = changes.filter((c) => !flagged.has(c.path));
   if (rest.length > 0) {
@@ -202,7 +290,12 @@ function changed(caseName: string, before: ComposedResource, after: ComposedReso
 export function compareCase(caseName: string, before: RenderResult, after: RenderResult, data: ImmutableData): Finding[] {
   const out: Finding[] = [];
   if (before.composition !== after.composition) {
-    out.push({ rule: "composition-selection", severity: "breaking", case: caseName, message: `selects composition ${after.composition} instead of ${before.composition}: every resource is composed anew` });
+    out.push({
+      rule: "composition-selection",
+      severity: "breaking",
+      case: caseName,
+      message: `selects composition ${after.composition} instead of ${before.composition}: every resource is composed anew`,
+    });
   }
   const newByName = new Map(after.resources.map((r) => [r.name, r]));
   const resolveOld = refResolver(before);
@@ -214,7 +307,15 @@ export function compareCase(caseName: string, before: RenderResult, after: Rende
     else out.push(...changed(caseName, r, n, data, resolveOld, resolveNew));
   }
   for (const r of after.resources) {
-    if (!oldNames.has(r.name)) out.push({ rule: "added", severity: "notice", case: caseName, crn: r.name, resource: describeObject(r.object), message: `newly composed: Crossplane creates it` });
+    if (!oldNames.has(r.name))
+      out.push({
+        rule: "added",
+        severity: "notice",
+        case: caseName,
+        crn: r.name,
+        resource: describeObject(r.object),
+        message: `newly composed: Crossplane creates it`,
+      });
   }
   return out;
 }

@@ -28,7 +28,11 @@ export function keptBy(o: KubeObject): string | undefined {
   return undefined;
 }
 
-const ARGO_FINALIZERS = ["resources-finalizer.argocd.argoproj.io", "resources-finalizer.argocd.argoproj.io/background", "resources-finalizer.argocd.argoproj.io/foreground"];
+const ARGO_FINALIZERS = [
+  "resources-finalizer.argocd.argoproj.io",
+  "resources-finalizer.argocd.argoproj.io/background",
+  "resources-finalizer.argocd.argoproj.io/foreground",
+];
 
 function manifestEffect(m: Record<string, unknown>): string {
   const kind = String(m.kind ?? "?");
@@ -50,8 +54,10 @@ function manifestEffect(m: Record<string, unknown>): string {
     if (policy === "Owner") return `deletes ExternalSecret ${name} and the Secret ${secret} it owns`;
     return `deletes ExternalSecret ${name} (creationPolicy ${policy}: the Secret ${secret} stays)`;
   }
-  if (group === "external-secrets.io" && (kind === "ClusterSecretStore" || kind === "SecretStore")) return `deletes ${kind} ${name}: every ExternalSecret reading it stops syncing`;
-  if (group === "gateway.networking.k8s.io" && kind === "Gateway") return `deletes Gateway ${name}: its load balancer and every route attached to it stop serving`;
+  if (group === "external-secrets.io" && (kind === "ClusterSecretStore" || kind === "SecretStore"))
+    return `deletes ${kind} ${name}: every ExternalSecret reading it stops syncing`;
+  if (group === "gateway.networking.k8s.io" && kind === "Gateway")
+    return `deletes Gateway ${name}: its load balancer and every route attached to it stop serving`;
   if (group === "gateway.networking.k8s.io" && kind === "GatewayClass") return `deletes GatewayClass ${name}: Gateways of that class lose their controller`;
   return `deletes ${kind} ${name} in the workload cluster`;
 }
@@ -74,7 +80,8 @@ export function deletionEffect(o: KubeObject): string {
     const chart = isObject(fp.chart) ? `${String(fp.chart.name ?? "?")} ${String(fp.chart.version ?? "")}`.trim() : "?";
     return `uninstalls Helm release ${String(o.metadata?.annotations?.["crossplane.io/external-name"] ?? o.metadata?.name ?? "?")} (chart ${chart}) and everything it installed (Helm keeps the CRDs of the chart's crds/ folder)`;
   }
-  if (group === "protection.crossplane.io" || group === "apiextensions.crossplane.io") return `deletes ${o.kind} ${String(o.metadata?.name ?? "")}: the deletion protection it gave is gone`;
+  if (group === "protection.crossplane.io" || group === "apiextensions.crossplane.io")
+    return `deletes ${o.kind} ${String(o.metadata?.name ?? "")}: the deletion protection it gave is gone`;
   if (o.kind === "ProviderConfig") return `deletes ProviderConfig ${String(o.metadata?.name ?? "")}: resources using it can no longer be reconciled`;
   if (group === "eks.aws.upbound.io" && o.kind === "Cluster") return `deletes the EKS cluster and every workload in it`;
   if (group === "container.gcp.upbound.io" && o.kind === "Cluster") return `deletes the GKE cluster and every workload in it`;

@@ -28,7 +28,19 @@ export function formatFinding(f: Finding, colour = false): string {
   return text;
 }
 
-const ORDER = ["composition-selection", "not-comparable", "deleted", "kind-changed", "metadata-name", "external-name", "immutable-field", "orphaned", "chart-version", "changed", "added"];
+const ORDER = [
+  "composition-selection",
+  "not-comparable",
+  "deleted",
+  "kind-changed",
+  "metadata-name",
+  "external-name",
+  "immutable-field",
+  "orphaned",
+  "chart-version",
+  "changed",
+  "added",
+];
 const rank = (f: Finding) => (ORDER.indexOf(f.rule) === -1 ? ORDER.length : ORDER.indexOf(f.rule));
 
 export function formatHuman(report: UpgradeReport, options: { colour?: boolean; unusedAllow?: readonly string[] } = {}): string {
@@ -42,7 +54,10 @@ export function formatHuman(report: UpgradeReport, options: { colour?: boolean; 
   }
   for (const c of report.cases) {
     const fs = report.findings.filter((f) => f.case === c.case).sort((a, b) => rank(a) - rank(b) || (a.crn ?? "").localeCompare(b.crn ?? ""));
-    const head = c.status === "compared" ? `${c.oldComposition === c.newComposition ? `composition ${c.newComposition}` : `composition ${c.oldComposition} → ${c.newComposition}`}, ${c.oldResources} → ${c.newResources} resources` : "not comparable";
+    const head =
+      c.status === "compared"
+        ? `${c.oldComposition === c.newComposition ? `composition ${c.newComposition}` : `composition ${c.oldComposition} → ${c.newComposition}`}, ${c.oldResources} → ${c.newResources} resources`
+        : "not comparable";
     lines.push(bold(`case ${c.case} (${c.file}): ${head}${fs.length ? "" : ", no differences"}`));
     for (const f of fs) lines.push(formatFinding(f, colour));
   }

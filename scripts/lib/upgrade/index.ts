@@ -63,8 +63,10 @@ export function loadImmutableData(file = IMMUTABLE_FIELDS_FILE): ImmutableData {
   }
   const d = data as { fields?: unknown; names?: { kinds?: unknown } };
   const ok = (v: unknown, keys: string[]) => Array.isArray(v) && v.every((e) => isObject(e) && keys.every((k) => typeof e[k] === "string" && e[k] !== ""));
-  if (!ok(d.fields, ["group", "kind", "path", "reason"])) throw new UserError(`${displayPath(file)}: "fields" must be a list of {group, kind, path, reason} (all non-empty strings)`);
-  if (!ok(d.names?.kinds, ["group", "kind", "reason"])) throw new UserError(`${displayPath(file)}: "names.kinds" must be a list of {group, kind, reason} (all non-empty strings)`);
+  if (!ok(d.fields, ["group", "kind", "path", "reason"]))
+    throw new UserError(`${displayPath(file)}: "fields" must be a list of {group, kind, path, reason} (all non-empty strings)`);
+  if (!ok(d.names?.kinds, ["group", "kind", "reason"]))
+    throw new UserError(`${displayPath(file)}: "names.kinds" must be a list of {group, kind, reason} (all non-empty strings)`);
   return { fields: d.fields as ImmutableData["fields"], names: d.names!.kinds as ImmutableData["names"] };
 }
 
@@ -90,7 +92,8 @@ export function readXrsFile(file: string): Input[] {
     if (isObject(d) && Array.isArray(d.items) && typeof d.kind === "string" && d.kind.endsWith("List")) xrs.push(...(d.items.filter(isObject) as KubeObject[]));
     else if (isObject(d)) xrs.push(d as KubeObject);
   }
-  if (xrs.length === 0) throw new UserError(`${displayPath(file)}: no XRs in it (expected the output of e.g. \`kubectl get clusters.devopstoolkit.ai -A -o yaml\`)`);
+  if (xrs.length === 0)
+    throw new UserError(`${displayPath(file)}: no XRs in it (expected the output of e.g. \`kubectl get clusters.devopstoolkit.ai -A -o yaml\`)`);
   const seen = new Set<string>();
   return xrs.map((x, i) => {
     const xr = JSON.parse(JSON.stringify(x)) as KubeObject;
@@ -152,19 +155,39 @@ export function summarize(cases: readonly CaseOutcome[], findings: readonly Find
 }
 
 /** Compares every case between the two packages (both already loaded). */
-export async function comparePackages(renderer: Renderer, before: LoadedPackage, after: LoadedPackage, inputs: readonly Input[], options: { reconciles?: number; immutable: ImmutableData; live?: readonly LiveStatusEntry[] }): Promise<{ cases: CaseOutcome[]; findings: Finding[] }> {
+export async function comparePackages(
+  renderer: Renderer,
+  before: LoadedPackage,
+  after: LoadedPackage,
+  inputs: readonly Input[],
+  options: { reconciles?: number; immutable: ImmutableData; live?: readonly LiveStatusEntry[] },
+): Promise<{ cases: CaseOutcome[]; findings: Finding[] }> {
   const reconciles = options.reconciles ?? DEFAULT_RECONCILES;
   const findings: Finding[] = compareXrds(before, after);
   const cases = await Promise.all(
     inputs.map(async (input): Promise<{ outcome: CaseOutcome; findings: Finding[] }> => {
       const base = { case: input.case, file: input.source };
-      const notComparable = (message: string) => ({ outcome: { ...base, status: "not-comparable" as const }, findings: [{ rule: "not-comparable", severity: "breaking" as const, case: input.case, message }] });
+      const notComparable = (message: string) => ({
+        outcome: { ...base, status: "not-comparable" as const },
+        findings: [{ rule: "not-comparable", severity: "breaking" as const, case: input.case, message }],
+      });
       if (input.error) return notComparable(input.error);
-      const [o, n] = await Promise.all([reconcile(renderer, before, input, reconciles, options.live), reconcile(renderer, after, input, reconciles, options.live)]);
+      const [o, n] = await Promise.all([
+        reconcile(renderer, before, input, reconciles, options.live),
+        reconcile(renderer, after, input, reconciles, options.live),
+      ]);
       if (o.error || !o.result) return notComparable(`the old package does not render it: ${o.error ?? "no result"}`);
       if (n.error || !n.result) return notComparable(`the new package does not render it: ${n.error ?? "no result"}`);
       return {
-        outcome: { ...base, status: "compared", oldComposition: o.result.composition, newComposition: n.result.composition, renders: { old: o.renders, new: n.renders }, oldResources: o.result.resources.length, newResources: n.result.resources.length },
+        outcome: {
+          ...base,
+          status: "compared",
+          oldComposition: o.result.composition,
+          newComposition: n.result.composition,
+          renders: { old: o.renders, new: n.renders },
+          oldResources: o.result.resources.length,
+          newResources: n.result.resources.length,
+        },
         findings: compareCase(input.case, o.result, n.result, options.immutable),
       };
     }),
@@ -176,7 +199,8 @@ export async function comparePackages(renderer: Renderer, before: LoadedPackage,
 export async function upgradeCheck(renderer: Renderer, options: UpgradeCheckOptions): Promise<UpgradeCheckResult> {
   if (options.casesDir && options.xrsFile) throw new UserError("pass either --cases DIR or --xrs FILE, not both");
   const reconciles = options.reconciles ?? DEFAULT_RECONCILES;
-  if (!Number.isInteger(reconciles) || reconciles < 1 || reconciles > 10) throw new UserError(`--reconciles must be a whole number from 1 to 10, not ${reconciles}`);
+  if (!Number.isInteger(reconciles) || reconciles < 1 || reconciles > 10)
+    throw new UserError(`--reconciles must be a whole number from 1 to 10, not ${reconciles}`);
   const immutable = loadImmutableData(options.immutableFile);
   const after = loadPackage(options.packageDir);
   const inputs = options.xrsFile ? readXrsFile(options.xrsFile) : casesFrom(options.casesDir ?? join(ROOT, "tests", "cases"));

@@ -67,7 +67,10 @@ export function loadLiveStatus(file = LIVE_STATUS_FILE): LiveStatusEntry[] {
     throw new UserError(`${displayPath(file)}: cannot read the live-status data (${(err as Error).message})`);
   }
   const list = isObject(data) ? data.atProvider : undefined;
-  if (!Array.isArray(list) || !list.every((e) => isObject(e) && typeof e.group === "string" && typeof e.kind === "string" && isObject(e.fields) && typeof e.reason === "string")) {
+  if (
+    !Array.isArray(list) ||
+    !list.every((e) => isObject(e) && typeof e.group === "string" && typeof e.kind === "string" && isObject(e.fields) && typeof e.reason === "string")
+  ) {
     throw new UserError(`${displayPath(file)}: "atProvider" must be a list of {group, kind, fields, reason}`);
   }
   return list as LiveStatusEntry[];
@@ -103,7 +106,13 @@ function asObserved(r: ComposedResource, status: Map<string, unknown>, live: rea
 }
 
 /** Renders xr up to `reconciles` times with the package, feeding each result back as observed state. */
-export async function reconcile(renderer: Renderer, pkg: LoadedPackage, input: ReconcileInput, reconciles = DEFAULT_RECONCILES, live: readonly LiveStatusEntry[] = []): Promise<Reconciled> {
+export async function reconcile(
+  renderer: Renderer,
+  pkg: LoadedPackage,
+  input: ReconcileInput,
+  reconciles = DEFAULT_RECONCILES,
+  live: readonly LiveStatusEntry[] = [],
+): Promise<Reconciled> {
   const status = new Map<string, unknown>();
   for (const o of input.observed ?? []) {
     const crn = o.metadata?.annotations?.[ANNOTATION_RESOURCE_NAME];
@@ -122,7 +131,8 @@ export async function reconcile(renderer: Renderer, pkg: LoadedPackage, input: R
     try {
       result = await renderer.render(pkg, xr, { source: input.source, observed, observedMayBeGone: true, ...(observedSource ? { observedSource } : {}) });
     } catch (err) {
-      if (err instanceof UserError || err instanceof KclError) return { renders: renders + 1, error: i === 0 ? err.message : `${err.message} (in reconcile ${i + 1}, with the observed state of reconcile ${i})` };
+      if (err instanceof UserError || err instanceof KclError)
+        return { renders: renders + 1, error: i === 0 ? err.message : `${err.message} (in reconcile ${i + 1}, with the observed state of reconcile ${i})` };
       throw err;
     }
     renders++;

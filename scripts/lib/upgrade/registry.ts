@@ -37,7 +37,8 @@ export interface PackageReference {
 /** Reads `oci://host/repo:tag`, `host/repo:tag` or `host/repo@sha256:…`; undefined when the text is not shaped like one. */
 export function parsePackageReference(text: string): PackageReference | undefined {
   const bare = text.replace(/^oci:\/\//, "");
-  const m = /^([a-zA-Z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([\w][\w.-]{0,127})|@(sha256:[a-f0-9]{64}))$/.exec(bare);
+  const m =
+    /^([a-zA-Z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([\w][\w.-]{0,127})|@(sha256:[a-f0-9]{64}))$/.exec(bare);
   if (!m) return undefined;
   const host = m[1]!;
   // A registry host has a dot or a port, or is localhost (as Docker decides); "HEAD~3" or "v1.2.0" are not.
@@ -92,7 +93,11 @@ export async function pullPackage(ref: PackageReference, options: PullOptions): 
       authorization = await authorize(res, repo, creds, { http, env: options.env }, what);
       res = await http.get(url, { ...headers, authorization });
     }
-    if (res.status === 401 || res.status === 403) throw http.fail(`${what}: access denied (HTTP ${res.status}: ${errorDetail(res)}).${creds ? ` Check the credentials in ${creds.variable}.` : " If the package is private, set CHART_REGISTRY_AUTH_<HOST>=<user>:<token>."}`, url);
+    if (res.status === 401 || res.status === 403)
+      throw http.fail(
+        `${what}: access denied (HTTP ${res.status}: ${errorDetail(res)}).${creds ? ` Check the credentials in ${creds.variable}.` : " If the package is private, set CHART_REGISTRY_AUTH_<HOST>=<user>:<token>."}`,
+        url,
+      );
     return res;
   };
 
@@ -100,7 +105,12 @@ export async function pullPackage(ref: PackageReference, options: PullOptions): 
   let res = await get(`manifests/${ref.reference}`, accept);
   if (res.status === 404) throw http.fail(`${what}: no package ${ref.reference} (HTTP 404: ${errorDetail(res)})`, res.url);
   if (res.status !== 200) throw http.fail(`${what}: unexpected HTTP ${res.status} for manifest ${ref.reference} (${errorDetail(res)})`, res.url);
-  let manifest = parseJson(res, `${what}: manifest ${ref.reference}`) as { mediaType?: string; manifests?: { digest?: string; platform?: { os?: string; architecture?: string } }[]; config?: { digest?: string }; layers?: { digest?: string; mediaType?: string }[] };
+  let manifest = parseJson(res, `${what}: manifest ${ref.reference}`) as {
+    mediaType?: string;
+    manifests?: { digest?: string; platform?: { os?: string; architecture?: string } }[];
+    config?: { digest?: string };
+    layers?: { digest?: string; mediaType?: string }[];
+  };
   let digest = res.headers.get("docker-content-digest") ?? sha256(res.bytes);
   const mediaType = manifest.mediaType ?? res.headers.get("content-type") ?? "";
   if (INDEX_TYPES.has(mediaType) || Array.isArray(manifest.manifests)) {
@@ -112,7 +122,8 @@ export async function pullPackage(ref: PackageReference, options: PullOptions): 
     manifest = parseJson(res, `${what}: manifest ${pick.digest}`) as typeof manifest;
     digest = pick.digest;
   }
-  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new NotAPackageError(`${ref.text}: the manifest has no config or layers (an artifact, not a container image); not a Crossplane package`);
+  if (!manifest.config?.digest || !Array.isArray(manifest.layers))
+    throw new NotAPackageError(`${ref.text}: the manifest has no config or layers (an artifact, not a container image); not a Crossplane package`);
 
   const blob = async (d: string, label: string): Promise<Buffer> => {
     const r = await get(`blobs/${d}`);
@@ -130,7 +141,9 @@ export async function pullPackage(ref: PackageReference, options: PullOptions): 
   const labels = config?.config?.Labels ?? {};
   const marked = manifest.layers.filter((l) => l.digest && labels[LABEL_PREFIX + l.digest] === PACKAGE_ANNOTATION);
   if (marked.length === 0) {
-    throw new NotAPackageError(`${ref.text}: the image is not a Crossplane package: its config labels no layer "${LABEL_PREFIX}<digest>: ${PACKAGE_ANNOTATION}" (the package layer \`crossplane xpkg build\` writes)`);
+    throw new NotAPackageError(
+      `${ref.text}: the image is not a Crossplane package: its config labels no layer "${LABEL_PREFIX}<digest>: ${PACKAGE_ANNOTATION}" (the package layer \`crossplane xpkg build\` writes)`,
+    );
   }
   const layerDigest = marked[0]!.digest!;
   const layer = await blob(layerDigest, "package layer");

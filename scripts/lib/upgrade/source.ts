@@ -39,7 +39,9 @@ function git(repoDir: string, args: string[]): Buffer {
 }
 
 function gitError(err: unknown): string {
-  const stderr = String((err as { stderr?: Buffer }).stderr ?? "").trim().split("\n")[0];
+  const stderr = String((err as { stderr?: Buffer }).stderr ?? "")
+    .trim()
+    .split("\n")[0];
   return stderr || (err as Error).message;
 }
 
@@ -48,7 +50,9 @@ function packageAtRef(ref: string, options: ResolveOptions): OldPackage | string
   const path = options.packagePath ?? "package";
   let commit: string;
   try {
-    commit = git(options.repoDir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]).toString().trim();
+    commit = git(options.repoDir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`])
+      .toString()
+      .trim();
   } catch (err) {
     const code = (err as { status?: number }).status;
     if (code === 1) return `not a git ref of the repository at ${options.repoDir}`;

@@ -27,7 +27,8 @@ function versions(x: KubeObject): Map<string, Schema> {
   return out;
 }
 
-const typeOf = (s: Schema): string => (typeof s.type === "string" ? s.type : s["x-kubernetes-int-or-string"] ? "int-or-string" : s["x-kubernetes-preserve-unknown-fields"] ? "any" : "(untyped)");
+const typeOf = (s: Schema): string =>
+  typeof s.type === "string" ? s.type : s["x-kubernetes-int-or-string"] ? "int-or-string" : s["x-kubernetes-preserve-unknown-fields"] ? "any" : "(untyped)";
 
 function walk(a: Schema, b: Schema, path: string, emit: (rule: string, crn: string, message: string) => void): void {
   const ta = typeOf(a);
@@ -37,11 +38,16 @@ function walk(a: Schema, b: Schema, path: string, emit: (rule: string, crn: stri
     return;
   }
   if (JSON.stringify(a.default) !== JSON.stringify(b.default)) {
-    const what = a.default === undefined ? `gains default ${show(b.default)}` : b.default === undefined ? `loses default ${show(a.default)}` : `default ${show(a.default)} → ${show(b.default)}`;
+    const what =
+      a.default === undefined
+        ? `gains default ${show(b.default)}`
+        : b.default === undefined
+          ? `loses default ${show(a.default)}`
+          : `default ${show(a.default)} → ${show(b.default)}`;
     emit("xrd-default-changed", path, `${what}: XRs that leave it unset change meaning`);
   }
   if (Array.isArray(a.enum)) {
-    const dropped = a.enum.filter((v) => !(Array.isArray(b.enum) ? b.enum : a.enum as unknown[]).some((w) => JSON.stringify(w) === JSON.stringify(v)));
+    const dropped = a.enum.filter((v) => !(Array.isArray(b.enum) ? b.enum : (a.enum as unknown[])).some((w) => JSON.stringify(w) === JSON.stringify(v)));
     if (dropped.length) emit("xrd-enum-narrowed", path, `no longer accepts ${dropped.map(show).join(", ")}`);
   }
   const reqA = new Set(Array.isArray(a.required) ? a.required.map(String) : []);
@@ -80,7 +86,12 @@ export function compareXrds(before: LoadedPackage, after: LoadedPackage): Findin
     const la = xa.metadata?.labels ?? {};
     const lb = xb.metadata?.labels ?? {};
     for (const [k, v] of Object.entries(la)) {
-      if (lb[k] !== v) emit("xrd-label-changed", `metadata.labels.${k}`, lb[k] === undefined ? `label ${k}=${String(v)} dropped: tools that select the XRD by it no longer find it` : `label ${k} ${show(v)} → ${show(lb[k])}`);
+      if (lb[k] !== v)
+        emit(
+          "xrd-label-changed",
+          `metadata.labels.${k}`,
+          lb[k] === undefined ? `label ${k}=${String(v)} dropped: tools that select the XRD by it no longer find it` : `label ${k} ${show(v)} → ${show(lb[k])}`,
+        );
     }
     const va = versions(xa);
     const vb = versions(xb);

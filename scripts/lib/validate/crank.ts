@@ -79,10 +79,12 @@ function parseLine(line: string): Line {
   if ((m = /^\[x\] (schema|CEL) validation error (.*?) : (.*)$/s.exec(line))) {
     return { ...splitSubject(m[2]!), kind: "error", error: parseError(m[1] === "CEL" ? "cel" : "schema", m[3]!) };
   }
-  if ((m = /^\[!\] failed to apply defaults for (.*?): (.*)$/s.exec(line))) return { ...splitSubject(m[1]!), kind: "error", error: { rule: "defaults", message: m[2]! } };
+  if ((m = /^\[!\] failed to apply defaults for (.*?): (.*)$/s.exec(line)))
+    return { ...splitSubject(m[1]!), kind: "error", error: { rule: "defaults", message: m[2]! } };
   if ((m = /^\[!\] could not find CRD\/XRD for: (.*)$/.exec(line))) return { gvk: m[1]!.trim(), name: "", kind: "missing" };
   if ((m = /^\[✓\] (.*) validated successfully$/.exec(line))) return { ...splitSubject(m[1]!), kind: "valid" };
-  if (/^schemas does not exist, downloading/.test(line)) throw new Error(`crossplane beta validate tried to download schemas (it must work offline here): ${line}`);
+  if (/^schemas does not exist, downloading/.test(line))
+    throw new Error(`crossplane beta validate tried to download schemas (it must work offline here): ${line}`);
   throw new Error(`unexpected line from crossplane beta validate: ${line}`);
 }
 
@@ -116,7 +118,9 @@ export function parseCrankOutput(output: string, resources: readonly string[]): 
     else current[current.length - 1] += "\n" + line;
   }
   if (!sawTotal || groups.length !== resources.length) {
-    throw new Error(`cannot read the output of crossplane beta validate (expected ${resources.length} resources, found ${groups.length}):\n${output.slice(0, 4000)}`);
+    throw new Error(
+      `cannot read the output of crossplane beta validate (expected ${resources.length} resources, found ${groups.length}):\n${output.slice(0, 4000)}`,
+    );
   }
   return groups.map((g, i) => {
     const lines = g.map(parseLine);
@@ -156,10 +160,18 @@ export async function crankValidate(options: CrankValidateOptions): Promise<Verd
     writeFileSync(resources, docs.map((d) => JSON.stringify(d)).join("\n---\n") + "\n");
     const cache = join(dir, "cache");
     mkdirSync(join(cache, options.crossplaneImage.replace(/:/g, "@")), { recursive: true });
-    const r = await execa(options.crossplane, ["beta", "validate", ext, resources, "--cache-dir", cache, "--crossplane-image", options.crossplaneImage], { reject: false, all: true, env: { NO_COLOR: "1" } });
+    const r = await execa(options.crossplane, ["beta", "validate", ext, resources, "--cache-dir", cache, "--crossplane-image", options.crossplaneImage], {
+      reject: false,
+      all: true,
+      env: { NO_COLOR: "1" },
+    });
     const out = String(r.stdout ?? "");
     if (!/^Total \d+ resources:/m.test(out)) {
-      throw new Error(`crossplane beta validate failed (exit ${r.exitCode}):\n${String(r.all ?? "").trim().slice(0, 4000)}`);
+      throw new Error(
+        `crossplane beta validate failed (exit ${r.exitCode}):\n${String(r.all ?? "")
+          .trim()
+          .slice(0, 4000)}`,
+      );
     }
     return parseCrankOutput(out, options.resources.map(gvkString));
   } finally {

@@ -69,7 +69,11 @@ export function dependsOn(configuration: KubeObject | undefined): DependsOnEntry
       const ref = d[kind];
       if (typeof ref === "string") {
         const apiKind = typeof d.kind === "string" ? d.kind.toLowerCase() : kind;
-        out.push({ reference: ref, constraint: typeof d.version === "string" ? d.version : "", kind: (["provider", "function", "configuration"].includes(apiKind) ? apiKind : kind) as DependsOnEntry["kind"] });
+        out.push({
+          reference: ref,
+          constraint: typeof d.version === "string" ? d.version : "",
+          kind: (["provider", "function", "configuration"].includes(apiKind) ? apiKind : kind) as DependsOnEntry["kind"],
+        });
         break;
       }
     }
@@ -107,10 +111,17 @@ function cacheGroup(sourceDir: string, target: string, group: string): void {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const index: IndexEntry[] = [];
-  const files = existsSync(sourceDir) ? readdirSync(sourceDir).filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f)).sort() : [];
+  const files = existsSync(sourceDir)
+    ? readdirSync(sourceDir)
+        .filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f))
+        .sort()
+    : [];
   for (const f of files) {
     const text = readFileSync(join(sourceDir, f), "utf8");
-    const crd = parse(text, { maxAliasCount: -1 }) as { kind?: string; spec?: { group?: string; scope?: string; names?: { kind?: string; plural?: string }; versions?: { name: string; served?: boolean; schema?: unknown }[] } };
+    const crd = parse(text, { maxAliasCount: -1 }) as {
+      kind?: string;
+      spec?: { group?: string; scope?: string; names?: { kind?: string; plural?: string }; versions?: { name: string; served?: boolean; schema?: unknown }[] };
+    };
     if (crd?.kind !== "CustomResourceDefinition" || crd.spec?.group !== group || !crd.spec.names?.kind) continue;
     copyFileSync(join(sourceDir, f), join(tmp, f));
     index.push({
@@ -150,7 +161,9 @@ async function resolveModule(moduleKey: string, constraint: string, groups: stri
     if (range === undefined) return { reason: `version constraint ${JSON.stringify(constraint)} is not a semver range` };
     candidates = source.versions.filter((v) => semver.satisfies(v.replace(/^v/, ""), range, { includePrerelease: false }));
     if (candidates.length === 0) {
-      return { reason: `none of the module versions known to be served (${source.versions.join(", ") || "none"}) satisfies ${JSON.stringify(constraint)}; add one to MODULES in scripts/lib/validate/sources.ts` };
+      return {
+        reason: `none of the module versions known to be served (${source.versions.join(", ") || "none"}) satisfies ${JSON.stringify(constraint)}; add one to MODULES in scripts/lib/validate/sources.ts`,
+      };
     }
   }
   const refused: string[] = [];
@@ -231,7 +244,10 @@ export async function obtainSchemas(options: ObtainOptions): Promise<SchemaSet> 
   const xpConstraint = String(((options.configuration?.spec ?? {}) as { crossplane?: { version?: unknown } }).crossplane?.version ?? "");
   const xpResolution = await resolveModule("crossplane", options.crossplaneVersion, CROSSPLANE_GROUPS, cacheDir, log);
   const xpRange = toSemverRange(xpConstraint);
-  const xpNote = xpRange && !semver.satisfies(options.crossplaneVersion.replace(/^v/, ""), xpRange) ? `the pinned crossplane ${options.crossplaneVersion} does not satisfy spec.crossplane.version ${xpConstraint}` : undefined;
+  const xpNote =
+    xpRange && !semver.satisfies(options.crossplaneVersion.replace(/^v/, ""), xpRange)
+      ? `the pinned crossplane ${options.crossplaneVersion} does not satisfy spec.crossplane.version ${xpConstraint}`
+      : undefined;
   sources.push({
     package: "crossplane",
     constraint: xpConstraint,
@@ -252,7 +268,10 @@ export async function obtainSchemas(options: ObtainOptions): Promise<SchemaSet> 
     if (resolutions.has(key)) continue;
     const groups = wanted.filter((x) => x.pkg.module === w.pkg.module && x.constraint === w.constraint).flatMap((x) => x.pkg.groups);
     const previous = [...resolutions.values()].pop() ?? Promise.resolve({});
-    resolutions.set(key, previous.then(() => resolveModule(w.pkg.module, w.constraint, groups, cacheDir, log)));
+    resolutions.set(
+      key,
+      previous.then(() => resolveModule(w.pkg.module, w.constraint, groups, cacheDir, log)),
+    );
   }
   for (const w of wanted) {
     const module = MODULES[w.pkg.module]!;

@@ -12,9 +12,7 @@ import { execa } from "execa";
 
 export type FetchFailure = "unavailable" | "offline" | "failed";
 
-export type FetchOutcome =
-  | { ok: true; dir: string; verified: boolean; cleanup: () => void }
-  | { ok: false; kind: FetchFailure; message: string };
+export type FetchOutcome = { ok: true; dir: string; verified: boolean; cleanup: () => void } | { ok: false; kind: FetchFailure; message: string };
 
 /** Go's module cache path escaping: every upper-case letter becomes '!' + lower case. */
 export function escapeModulePath(path: string): string {
@@ -23,7 +21,12 @@ export function escapeModulePath(path: string): string {
 
 /** Sorts a go error into: version not served (final), network trouble (try later), anything else. */
 export function classifyGoError(message: string): FetchFailure {
-  if (/disabled by GOPROXY=off|dial tcp|no such host|i\/o timeout|connection refused|network is unreachable|TLS handshake timeout|context deadline exceeded|connection reset/i.test(message)) return "offline";
+  if (
+    /disabled by GOPROXY=off|dial tcp|no such host|i\/o timeout|connection refused|network is unreachable|TLS handshake timeout|context deadline exceeded|connection reset/i.test(
+      message,
+    )
+  )
+    return "offline";
   if (/\b(403|404|410)\b|requires go >=|not available|unknown revision|invalid version|no matching versions|not found/i.test(message)) return "unavailable";
   return "failed";
 }
@@ -80,6 +83,9 @@ export async function fetchModule(module: string, version: string, scratchDir: s
 }
 
 function oneLine(s: string): string {
-  const lines = s.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = s
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.slice(-2).join(" / ").slice(0, 400);
 }

@@ -71,7 +71,11 @@ export function caseTargets(cases: readonly RenderedCase[], root: string): { tar
     }
     const input = readXrFile(join(root, origin)) as KubeObject;
     const status = (c.result.xr as { status?: unknown }).status;
-    targets.push({ origin, label: `${input.kind} ${nameOf(input)} (the case XR)`, object: status === undefined ? input : { ...input, status } as KubeObject });
+    targets.push({
+      origin,
+      label: `${input.kind} ${nameOf(input)} (the case XR)`,
+      object: status === undefined ? input : ({ ...input, status } as KubeObject),
+    });
     for (const r of c.result.resources) targets.push({ origin, label: `${r.object.kind} ${r.name}`, object: r.object });
   }
   return { targets, findings };
@@ -114,33 +118,69 @@ export async function validateTargets(options: ValidateTargetsOptions): Promise<
   const files = new Set<string>(options.xrds.map((x) => x.file));
   for (const t of options.targets) {
     if (typeof t.object?.apiVersion !== "string" || typeof t.object?.kind !== "string") {
-      findings.push({ origin: t.origin, label: t.label, apiVersion: "", message: "not a Kubernetes object (apiVersion and kind are required)", rule: "schema" });
+      findings.push({
+        origin: t.origin,
+        label: t.label,
+        apiVersion: "",
+        message: "not a Kubernetes object (apiVersion and kind are required)",
+        rule: "schema",
+      });
       continue;
     }
     const coverage = coverageOf(t.object, options.xrds, options.schemas);
-    if (coverage.kind === "error") findings.push({ origin: t.origin, label: t.label, apiVersion: t.object.apiVersion, message: coverage.message, rule: "schema-source" });
-    else if (coverage.kind === "skip") skipped.push({ origin: t.origin, label: t.label, apiVersion: t.object.apiVersion, kind: t.object.kind, reason: coverage.message });
+    if (coverage.kind === "error")
+      findings.push({ origin: t.origin, label: t.label, apiVersion: t.object.apiVersion, message: coverage.message, rule: "schema-source" });
+    else if (coverage.kind === "skip")
+      skipped.push({ origin: t.origin, label: t.label, apiVersion: t.object.apiVersion, kind: t.object.kind, reason: coverage.message });
     else {
       if (coverage.kind === "crd") files.add(coverage.crd.file);
       checked.push(t);
     }
   }
-  const verdicts = await crankValidate({ crossplane: options.crossplane, extensions: [...files].sort(), resources: checked.map((t) => t.object), crossplaneImage: options.crossplaneImage });
+  const verdicts = await crankValidate({
+    crossplane: options.crossplane,
+    extensions: [...files].sort(),
+    resources: checked.map((t) => t.object),
+    crossplaneImage: options.crossplaneImage,
+  });
   let valid = 0;
   verdicts.forEach((v, i) => {
     const t = checked[i]!;
     if (v.status === "valid") valid++;
-    else if (v.status === "no-schema") findings.push({ origin: t.origin, label: t.label, apiVersion: t.object.apiVersion, message: `crossplane beta validate found no schema for ${gvkOf(t.object).kind}`, rule: "schema-source" });
-    for (const e of v.errors) findings.push({ origin: t.origin, label: t.label, apiVersion: t.object.apiVersion, ...(e.field ? { field: e.field } : {}), message: e.message, rule: e.rule });
+    else if (v.status === "no-schema")
+      findings.push({
+        origin: t.origin,
+        label: t.label,
+        apiVersion: t.object.apiVersion,
+        message: `crossplane beta validate found no schema for ${gvkOf(t.object).kind}`,
+        rule: "schema-source",
+      });
+    for (const e of v.errors)
+      findings.push({
+        origin: t.origin,
+        label: t.label,
+        apiVersion: t.object.apiVersion,
+        ...(e.field ? { field: e.field } : {}),
+        message: e.message,
+        rule: e.rule,
+      });
     for (const n of v.nested) {
       const apiVersion = n.gvk.split(",")[0]!.replace(/^\//, "");
       const kind = n.gvk.split("Kind=")[1] ?? n.gvk;
       const label = `${t.label}, function input ${kind}`;
       if (n.status === "no-schema") {
         const status = options.schemas.sources.find((s) => s.groups.includes(apiVersion.split("/")[0]!));
-        skipped.push({ origin: t.origin, label, apiVersion, kind, nested: true, reason: status?.reason ?? `no CRD for ${n.gvk} (the function's input schema is not among the obtained CRDs)` });
+        skipped.push({
+          origin: t.origin,
+          label,
+          apiVersion,
+          kind,
+          nested: true,
+          reason: status?.reason ?? `no CRD for ${n.gvk} (the function's input schema is not among the obtained CRDs)`,
+        });
       }
-      for (const e of n.errors) findings.push({ origin: t.origin, label, apiVersion, ...(e.field ? { field: e.field } : {}), message: e.message, rule: e.rule });
+      for (const e of n.errors)
+        findings.push({ origin: t.origin, label, apiVersion, ...(e.field ? { field: e.field } : {}), message: e.message, rule: e.rule });
     }
   });
   return { valid, findings, skipped };
@@ -162,7 +202,13 @@ export interface ValidateProjectOptions {
 export async function validateProject(options: ValidateProjectOptions): Promise<ValidationReport> {
   const root = options.root;
   const pkg = loadPackage(options.packageDir ?? join(root, "package"));
-  const schemas = await obtainSchemas({ configuration: pkg.configuration, crossplaneVersion: options.crossplaneVersion, cacheDir: options.cacheDir, ...(options.refresh ? { refresh: true } : {}), ...(options.log ? { log: options.log } : {}) });
+  const schemas = await obtainSchemas({
+    configuration: pkg.configuration,
+    crossplaneVersion: options.crossplaneVersion,
+    cacheDir: options.cacheDir,
+    ...(options.refresh ? { refresh: true } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   const casesDir = options.casesDir ?? join(root, "tests", "cases");
   const cases = existsSync(casesDir) ? await renderCases(options.engine, pkg, casesDir) : [];
   const fromCases = caseTargets(cases, root);
@@ -192,7 +238,8 @@ export async function validateProject(options: ValidateProjectOptions): Promise<
 
 /** Lines for a person: errors first (file: resource (apiVersion): field: message), then what was skipped and why. */
 export function formatReport(report: ValidationReport): { errors: string[]; summary: string[] } {
-  const line = (f: Finding) => `${f.origin}: ${f.label}${f.apiVersion ? ` (${f.apiVersion})` : ""}: ${f.field ? `${f.field}: ` : ""}${f.message}${f.rule === "cel" ? " [CEL rule]" : ""}`;
+  const line = (f: Finding) =>
+    `${f.origin}: ${f.label}${f.apiVersion ? ` (${f.apiVersion})` : ""}: ${f.field ? `${f.field}: ` : ""}${f.message}${f.rule === "cel" ? " [CEL rule]" : ""}`;
   // A missing schema source hits every resource of its groups: say it once, with a few examples.
   const bySource = new Map<string, Finding[]>();
   for (const f of report.findings.filter((x) => x.rule === "schema-source")) bySource.set(f.message, [...(bySource.get(f.message) ?? []), f]);
@@ -204,13 +251,21 @@ export function formatReport(report: ValidationReport): { errors: string[]; summ
       if (!group) continue;
       bySource.delete(f.message);
       if (group.length <= 3) errors.push(...group.map(line));
-      else errors.push(`${f.message} (${group.length} resources, e.g. ${group.slice(0, 3).map((g) => `${g.origin}: ${g.label}`).join("; ")})`);
+      else
+        errors.push(
+          `${f.message} (${group.length} resources, e.g. ${group
+            .slice(0, 3)
+            .map((g) => `${g.origin}: ${g.label}`)
+            .join("; ")})`,
+        );
     }
   }
   const summary: string[] = [];
   summary.push("schemas:");
   for (const s of report.sources) {
-    const what = s.ok ? `${s.version}${s.verified === false ? " (checksum not verified: the checksum database has no record of it)" : ""}` : `not obtained: ${s.reason}`;
+    const what = s.ok
+      ? `${s.version}${s.verified === false ? " (checksum not verified: the checksum database has no record of it)" : ""}`
+      : `not obtained: ${s.reason}`;
     summary.push(`  ${s.package.padEnd(32)} ${s.constraint ? `${s.constraint.padEnd(12)} ` : "".padEnd(13)}${what}${s.ok && s.reason ? ` (${s.reason})` : ""}`);
   }
   for (const u of report.unknown) summary.push(`  ${u}: no schema source is known; its resources cannot be validated`);

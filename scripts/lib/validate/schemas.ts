@@ -19,11 +19,7 @@ export function gvkOf(object: KubeObject): Gvk {
   return b === undefined ? { group: "", version: a ?? "", kind: object.kind } : { group: a ?? "", version: b, kind: object.kind };
 }
 
-export type Coverage =
-  | { kind: "xrd" }
-  | { kind: "crd"; crd: CrdFile }
-  | { kind: "error"; message: string }
-  | { kind: "skip"; message: string };
+export type Coverage = { kind: "xrd" } | { kind: "crd"; crd: CrdFile } | { kind: "error"; message: string } | { kind: "skip"; message: string };
 
 export interface XrdKind {
   group: string;
@@ -56,11 +52,17 @@ export function coverageOf(object: KubeObject, xrds: readonly XrdKind[], schemas
   if (hit) return { kind: "crd", crd: hit };
   const status = schemas.sources.find((s) => s.ok && s.groups.includes(group));
   if (sameKind.length > 0) {
-    return { kind: "error", message: `${kind} of ${group} has no version ${version}${status ? ` in ${describeSource(status)}` : ""} (it has ${[...new Set(sameKind.flatMap((c) => c.versions))].join(", ")})` };
+    return {
+      kind: "error",
+      message: `${kind} of ${group} has no version ${version}${status ? ` in ${describeSource(status)}` : ""} (it has ${[...new Set(sameKind.flatMap((c) => c.versions))].join(", ")})`,
+    };
   }
   if (status) {
     const kinds = [...new Set(schemas.crds.filter((c) => c.group === group).map((c) => c.kind))].sort();
-    return { kind: "error", message: `${describeSource(status)} has no kind ${kind} in ${group}${kinds.length ? ` (it has ${kinds.join(", ")})` : " (and no CRD of that group at all)"}` };
+    return {
+      kind: "error",
+      message: `${describeSource(status)} has no kind ${kind} in ${group}${kinds.length ? ` (it has ${kinds.join(", ")})` : " (and no CRD of that group at all)"}`,
+    };
   }
   const failed = schemas.sources.find((s) => !s.ok && s.groups.includes(group));
   if (failed) {
@@ -68,6 +70,10 @@ export function coverageOf(object: KubeObject, xrds: readonly XrdKind[], schemas
     return failed.required ? { kind: "error", message } : { kind: "skip", message };
   }
   const serving = packageServing(group);
-  if (serving) return { kind: "error", message: `${group} is served by ${serving.package}, which package/crossplane.yaml does not depend on (add it to spec.dependsOn)` };
-  return { kind: "error", message: `no package the Configuration depends on serves ${group} (a typo in apiVersion, or a missing dependsOn entry; schema sources are listed in scripts/lib/validate/sources.ts)` };
+  if (serving)
+    return { kind: "error", message: `${group} is served by ${serving.package}, which package/crossplane.yaml does not depend on (add it to spec.dependsOn)` };
+  return {
+    kind: "error",
+    message: `no package the Configuration depends on serves ${group} (a typo in apiVersion, or a missing dependsOn entry; schema sources are listed in scripts/lib/validate/sources.ts)`,
+  };
 }

@@ -40,7 +40,11 @@ export async function judgeEnvoyGatewayReleases(cases: readonly RenderedCase[], 
 }
 
 /** The ai-gateway-helm chart of every Release templated with its values (key as above); unavailable where it cannot be pulled. */
-export async function templateAiGatewayReleases(cases: readonly RenderedCase[], env?: Readonly<Record<string, string | undefined>>, log?: Log): Promise<ReadonlyMap<string, ServicesResult>> {
+export async function templateAiGatewayReleases(
+  cases: readonly RenderedCase[],
+  env?: Readonly<Record<string, string | undefined>>,
+  log?: Log,
+): Promise<ReadonlyMap<string, ServicesResult>> {
   const requests: ServicesRequest[] = [];
   for (const { case: c, result } of renderedCases(cases)) {
     for (const { resource, chart } of releasesOfChart(result, AI_GATEWAY_CHART)) {

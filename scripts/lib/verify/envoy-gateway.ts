@@ -56,7 +56,9 @@ function managerStartupError(em: unknown): string | undefined {
   const service = at(em, "service");
   if (!present(service)) return EG_ERRORS.noService;
   const host = at(service, "host");
-  const targets = [typeof host === "string" && host !== "", present(at(service, "fqdn")), present(at(service, "ip")), present(at(service, "unix"))].filter(Boolean).length;
+  const targets = [typeof host === "string" && host !== "", present(at(service, "fqdn")), present(at(service, "ip")), present(at(service, "unix"))].filter(
+    Boolean,
+  ).length;
   if (targets === 0) return EG_ERRORS.noTarget;
   if (targets > 1) return EG_ERRORS.manyTargets;
   const tls = at(service, "tls");
@@ -123,7 +125,17 @@ const FIELD_SHAPES: readonly { path: readonly string[]; shape: Shape }[] = [
 const QUANTITY = /^[+-]?[0-9.]+([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 
 const fits = (v: unknown, shape: Shape) =>
-  shape === "map" ? isMap(v) : shape === "list" ? Array.isArray(v) : shape === "string" ? typeof v === "string" : shape === "integer" ? Number.isInteger(v) : shape === "boolean" ? typeof v === "boolean" : typeof v === "number" || (typeof v === "string" && QUANTITY.test(v));
+  shape === "map"
+    ? isMap(v)
+    : shape === "list"
+      ? Array.isArray(v)
+      : shape === "string"
+        ? typeof v === "string"
+        : shape === "integer"
+          ? Number.isInteger(v)
+          : shape === "boolean"
+            ? typeof v === "boolean"
+            : typeof v === "number" || (typeof v === "string" && QUANTITY.test(v));
 
 /**
  * A value Envoy Gateway's config decoder cannot read (a field of the wrong type): Envoy Gateway
@@ -134,7 +146,8 @@ export function decodeProblem(eg: Json, version: string | undefined): string | u
     if (!isMap(em.value)) return `${em.path} must be a map, got ${describeValue(em.value)}`;
     for (const { path, shape } of FIELD_SHAPES) {
       const v = at(em.value, ...path);
-      if (v !== undefined && v !== null && !fits(v, shape)) return `${em.path}.${path.join(".")} must be ${shape === "integer" ? "an integer" : `a ${shape}`}, got ${describeValue(v)}`;
+      if (v !== undefined && v !== null && !fits(v, shape))
+        return `${em.path}.${path.join(".")} must be ${shape === "integer" ? "an integer" : `a ${shape}`}, got ${describeValue(v)}`;
     }
   }
   return undefined;
@@ -159,7 +172,12 @@ const hooksFor = (version: string | undefined) => XDS_TRANSLATOR_HOOKS.filter((h
  * version does not have, fields it silently drops (unless `fieldsSince` is false: Envoy Gateway's
  * own decoder reports those), an fqdn that is not a valid DNS name or port.
  */
-export function managerIssues(em: ExtensionManager, version: string | undefined, versionLabel: string, { fieldsSince = true }: { fieldsSince?: boolean } = {}): ConfigIssue[] {
+export function managerIssues(
+  em: ExtensionManager,
+  version: string | undefined,
+  versionLabel: string,
+  { fieldsSince = true }: { fieldsSince?: boolean } = {},
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isMap(em.value)) return [{ message: `${em.path} must be a map, got ${describeValue(em.value)}` }];
   const v = em.value;
@@ -196,10 +214,18 @@ export function managerIssues(em: ExtensionManager, version: string | undefined,
   }
   const backendResources = at(v, "backendResources");
   if (present(backendResources)) {
-    if (!Array.isArray(backendResources)) issues.push({ message: `${em.path}.backendResources must be a list of {group, kind, version}, got ${describeValue(backendResources)}` });
+    if (!Array.isArray(backendResources))
+      issues.push({ message: `${em.path}.backendResources must be a list of {group, kind, version}, got ${describeValue(backendResources)}` });
     else
       backendResources.forEach((r, i) => {
-        if (!isMap(r) || typeof r.kind !== "string" || r.kind === "" || typeof r.version !== "string" || r.version === "" || (present(r.group) && typeof r.group !== "string")) {
+        if (
+          !isMap(r) ||
+          typeof r.kind !== "string" ||
+          r.kind === "" ||
+          typeof r.version !== "string" ||
+          r.version === "" ||
+          (present(r.group) && typeof r.group !== "string")
+        ) {
           issues.push({ message: `${em.path}.backendResources[${i}] must be {group, kind, version} with kind and version set, got ${JSON.stringify(r)}` });
         }
       });

@@ -87,9 +87,21 @@ export async function verify(engine: KclEngine, options: VerifyOptions): Promise
   const pkg = loadPackage(options.packageDir);
   const cases = await renderValidCases(engine, pkg, casesDir, options.crossplane);
   const rules = options.rules ?? RULES;
-  const envoyGateway = options.envoyGateway !== false && rules.some((r) => r.id === "eg-config") ? await judgeEnvoyGatewayReleases(cases, options.log) : undefined;
-  const aiGatewayServices = options.envoyGateway !== false && rules.some((r) => r.id === "eg-extension-server") ? await templateAiGatewayReleases(cases, options.env, options.log) : undefined;
-  const ctx = createContext({ pkg, cases, casesDir, compatibility: options.compatibility ?? loadCompatibility(), envoyGateway, aiGatewayServices, strict: options.strict });
+  const envoyGateway =
+    options.envoyGateway !== false && rules.some((r) => r.id === "eg-config") ? await judgeEnvoyGatewayReleases(cases, options.log) : undefined;
+  const aiGatewayServices =
+    options.envoyGateway !== false && rules.some((r) => r.id === "eg-extension-server")
+      ? await templateAiGatewayReleases(cases, options.env, options.log)
+      : undefined;
+  const ctx = createContext({
+    pkg,
+    cases,
+    casesDir,
+    compatibility: options.compatibility ?? loadCompatibility(),
+    envoyGateway,
+    aiGatewayServices,
+    strict: options.strict,
+  });
   const findings = runRules(ctx, rules, options.displayRoot);
   return {
     packageDir: options.packageDir,

@@ -12,7 +12,9 @@ export interface PackageComposition {
 
 /** Every Composition of the package with the file it is in. */
 export function compositions(pkg: LoadedPackage): PackageComposition[] {
-  return pkg.documents.filter((d) => isComposition(d.object)).map((d) => ({ name: str(d.object.metadata?.name) ?? "(unnamed)", file: d.file, object: d.object }));
+  return pkg.documents
+    .filter((d) => isComposition(d.object))
+    .map((d) => ({ name: str(d.object.metadata?.name) ?? "(unnamed)", file: d.file, object: d.object }));
 }
 
 export interface PipelineStep {
@@ -58,7 +60,12 @@ export interface Dependency {
   name: string;
 }
 
-const packageName = (ref: string) => ref.replace(/@.*$/, "").replace(/:[^/]*$/, "").split("/").pop() ?? ref;
+const packageName = (ref: string) =>
+  ref
+    .replace(/@.*$/, "")
+    .replace(/:[^/]*$/, "")
+    .split("/")
+    .pop() ?? ref;
 
 /** spec.dependsOn of the Configuration, in the v1 ({provider|function|configuration: ref}) or v2 ({kind, package}) form. */
 export function dependencies(pkg: LoadedPackage): Dependency[] {

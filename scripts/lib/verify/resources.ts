@@ -73,7 +73,11 @@ export function helmChart(release: KubeObject): HelmChart {
   let name = str(at(chart, "name"));
   let version = str(at(chart, "version"));
   if (url && (!name || !version)) {
-    const last = url.replace(/[?#].*$/, "").split("/").pop() ?? "";
+    const last =
+      url
+        .replace(/[?#].*$/, "")
+        .split("/")
+        .pop() ?? "";
     const tarball = /^(.+?)-(v?\d+\.\d+\.\d+.*)\.tgz$/.exec(last);
     if (tarball) {
       name ??= tarball[1];

@@ -69,7 +69,12 @@ export function runRules(ctx: VerifyContext, rules: readonly Rule[] = RULES, dis
     try {
       found = rule.check(ctx);
     } catch (err) {
-      found = [{ message: `the rule stopped on unexpected input: ${(err as Error)?.message ?? String(err)}`, hint: "this is a bug in verify; report it with the package and case that caused it" }];
+      found = [
+        {
+          message: `the rule stopped on unexpected input: ${(err as Error)?.message ?? String(err)}`,
+          hint: "this is a bug in verify; report it with the package and case that caused it",
+        },
+      ];
     }
     for (const f of found) {
       const out: Finding = { rule: rule.id, severity: f.severity ?? rule.severity, ...f };

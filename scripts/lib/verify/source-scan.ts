@@ -52,7 +52,8 @@ export function scanSource(source: string): Segment[] {
       const from = i;
       while (i < source.length && !source.startsWith(quote, i)) {
         if (source[i] === "\\") advance(2);
-        else if (!triple && source[i] === "\n") break; // unterminated: stop at the line end
+        else if (!triple && source[i] === "\n")
+          break; // unterminated: stop at the line end
         else advance(1);
       }
       push("string", from, i, at);

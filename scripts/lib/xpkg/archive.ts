@@ -43,7 +43,11 @@ function sha256(data: Buffer): string {
 export function readXpkg(bytes: Buffer): XpkgImage {
   let outer;
   try {
-    outer = new Map(readTar(bytes).filter((e) => e.type === "file").map((e) => [e.name, e.data]));
+    outer = new Map(
+      readTar(bytes)
+        .filter((e) => e.type === "file")
+        .map((e) => [e.name, e.data]),
+    );
   } catch (err) {
     if (err instanceof TarError) throw new XpkgFormatError(`not a tar archive: ${err.message}`);
     throw err;
@@ -72,7 +76,11 @@ export function readXpkg(bytes: Buffer): XpkgImage {
     } catch {
       tar = blob; // uncompressed layer
     }
-    const files = new Map(readTar(tar).filter((e) => e.type === "file").map((e) => [e.name.replace(/^\.\//, ""), e.data]));
+    const files = new Map(
+      readTar(tar)
+        .filter((e) => e.type === "file")
+        .map((e) => [e.name.replace(/^\.\//, ""), e.data]),
+    );
     const annotation = labels[LABEL_PREFIX + digest];
     return { digest, files, ...(annotation ? { annotation } : {}) };
   });

@@ -53,12 +53,16 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
   }
   const name = (sources.meta.object.metadata as { name?: unknown } | undefined)?.name;
   if (typeof name !== "string" || !NAME.test(name)) {
-    throw new UserError(`${show(packageDir)}/${sources.meta.file}: metadata.name must be a DNS label (lower-case letters, digits, '-'), found ${JSON.stringify(name)}`);
+    throw new UserError(
+      `${show(packageDir)}/${sources.meta.file}: metadata.name must be a DNS label (lower-case letters, digits, '-'), found ${JSON.stringify(name)}`,
+    );
   }
   const withExamples = existsSync(examplesDir) && statSync(examplesDir).isDirectory();
 
   if (existsSync(distDir) && !statSync(distDir).isDirectory()) {
-    throw new UserError(`${show(distDir)} exists and is not a directory: the package is written to ${show(distDir)}/<name>-<version>.xpkg; move or remove the file ${show(distDir)}.`);
+    throw new UserError(
+      `${show(distDir)} exists and is not a directory: the package is written to ${show(distDir)}/<name>-<version>.xpkg; move or remove the file ${show(distDir)}.`,
+    );
   }
   const file = join(distDir, `${name}-${options.version.version}.xpkg`);
   const tmp = join(distDir, `.${name}-${options.version.version}.xpkg.${process.pid}.tmp`);
@@ -78,19 +82,26 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
     args.push("--examples-root", withExamples ? examplesDir : join(distDir, ".no-examples"));
     const r = await execa(options.crossplane, args, { cwd: root, reject: false, all: true });
     if (r.exitCode !== 0) {
-      throw new UserError(`crossplane xpkg build failed (exit ${r.exitCode}):\n${String(r.all ?? "").trim()}\nFix the package under ${show(packageDir)}/ (regenerate it with \`npm run build\`) and try again.`);
+      throw new UserError(
+        `crossplane xpkg build failed (exit ${r.exitCode}):\n${String(r.all ?? "").trim()}\nFix the package under ${show(packageDir)}/ (regenerate it with \`npm run build\`) and try again.`,
+      );
     }
     const bytes = readFileSync(tmp);
     let problems: string[];
     try {
       const image = readXpkg(bytes);
-      problems = [...comparePackageStream(packageStream(image), sources), ...compareExamplesStream(examplesStream(image), withExamples ? examplesDir : undefined)];
+      problems = [
+        ...comparePackageStream(packageStream(image), sources),
+        ...compareExamplesStream(examplesStream(image), withExamples ? examplesDir : undefined),
+      ];
     } catch (err) {
       if (err instanceof XpkgFormatError) problems = [err.message];
       else throw err;
     }
     if (problems.length > 0) {
-      throw new UserError(`the package crossplane built does not hold ${show(packageDir)}/ as it is:\n  ${problems.join("\n  ")}\nNothing was written to ${show(distDir)}/.`);
+      throw new UserError(
+        `the package crossplane built does not hold ${show(packageDir)}/ as it is:\n  ${problems.join("\n  ")}\nNothing was written to ${show(distDir)}/.`,
+      );
     }
     renameSync(tmp, file);
     return { file, name, version: options.version, objects: sources.objects.length, examples: withExamples, bytes: bytes.length };

@@ -67,7 +67,10 @@ const RELEASE_TAG = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 /** The newest release tag vX.Y.Z reachable from ref whose version is lower than `version`. */
 export async function previousReleaseTag(root: string, version: string, ref = "HEAD"): Promise<string | undefined> {
   const r = await execa("git", ["tag", "--merged", ref, "--list", "v*"], { cwd: root, reject: false });
-  if (r.exitCode !== 0) throw new UserError(`git tag --merged ${ref} failed: ${String(r.stderr).trim()} (the release workflow needs the full history: actions/checkout with fetch-depth: 0)`);
+  if (r.exitCode !== 0)
+    throw new UserError(
+      `git tag --merged ${ref} failed: ${String(r.stderr).trim()} (the release workflow needs the full history: actions/checkout with fetch-depth: 0)`,
+    );
   const candidates = String(r.stdout)
     .split("\n")
     .map((t) => t.trim())
@@ -84,7 +87,11 @@ export async function appsFileAt(root: string, rev: string): Promise<string | un
 }
 
 /** The changelog of the release `tag` (vX.Y.Z) against the previous release tag, from the work tree's kcl/apps.k. */
-export async function releaseChangelog(root: string, tag: string, currentApps: string): Promise<{ previousTag?: string; changes: PinChange[]; markdown: string }> {
+export async function releaseChangelog(
+  root: string,
+  tag: string,
+  currentApps: string,
+): Promise<{ previousTag?: string; changes: PinChange[]; markdown: string }> {
   const previousTag = await previousReleaseTag(root, tag.replace(/^v/, ""));
   const before = previousTag === undefined ? undefined : await appsFileAt(root, previousTag);
   const changes = chartPinChanges(before, currentApps);

@@ -122,7 +122,9 @@ export function comparePackageStream(stream: string, sources: PackageSources): s
   const expected = [sources.meta, ...sources.objects];
   const problems: string[] = [];
   if (packaged.length !== expected.length) {
-    problems.push(`the package layer holds ${packaged.length} objects, the package directory ${expected.length} (${expected.map((e) => `${e.file}: ${describe(e.object)}`).join(", ")})`);
+    problems.push(
+      `the package layer holds ${packaged.length} objects, the package directory ${expected.length} (${expected.map((e) => `${e.file}: ${describe(e.object)}`).join(", ")})`,
+    );
   }
   expected.forEach((src, i) => {
     const got = packaged[i];

@@ -27,7 +27,10 @@ export function parseVersion(input: string, source: string): ResolvedVersion {
     throw new UsageError(`${source}: ${JSON.stringify(input)} is not a semantic version${why}; expected X.Y.Z or vX.Y.Z, e.g. 1.2.0 or 1.2.0-rc.1`);
   }
   // The distribution spec allows 128 characters in a tag, and the version is part of a file name.
-  if (tag.length > MAX_TAG) throw new UserError(`${source}: the version is ${tag.length} characters long as a tag (${tag.slice(0, 20)}…); an OCI tag holds at most ${MAX_TAG}, use a shorter prerelease`);
+  if (tag.length > MAX_TAG)
+    throw new UserError(
+      `${source}: the version is ${tag.length} characters long as a tag (${tag.slice(0, 20)}…); an OCI tag holds at most ${MAX_TAG}, use a shorter prerelease`,
+    );
   return { version: tag.slice(1), tag, source };
 }
 

@@ -16,7 +16,8 @@ export interface ScannedIndex {
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isBlankOrComment = (line: string) => /^\s*(#.*)?$/.test(line);
 /** Plain scalars YAML reads as something other than a string (numbers, booleans, null). */
-const NON_STRING = /^(?:[-+]?(?:\.\d+|\d[\d_]*(?:\.[\d_]*)?)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|\d+(?::\d+)+(?:\.\d*)?)$/;
+const NON_STRING =
+  /^(?:[-+]?(?:\.\d+|\d[\d_]*(?:\.[\d_]*)?)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|\d+(?::\d+)+(?:\.\d*)?)$/;
 
 /** The string value of a scalar after `version:`, or undefined when only a full parse can tell. */
 function scalar(raw: string): string | undefined {
@@ -30,7 +31,7 @@ function scalar(raw: string): string | undefined {
     if (!/^'(?:[^']|'')*'$/.test(v)) return undefined;
     return v.slice(1, -1).replace(/''/g, "'");
   }
-  if (/^[\[\]{}&*!|>%@`,?:#-]/.test(v) || NON_STRING.test(v) || /:\s|\s#/.test(v)) return undefined;
+  if (/^[[\]{}&*!|>%@`,?:#-]/.test(v) || NON_STRING.test(v) || /:\s|\s#/.test(v)) return undefined;
   return v;
 }
 
@@ -84,7 +85,6 @@ export function scanHelmIndex(text: string, chart: string): ScannedIndex | undef
     if (isBlankOrComment(line)) continue;
     const indent = indentOf(line);
     if (indent < dash) return undefined;
-    let key: string | undefined;
     let rest = "";
     if (indent === dash) {
       if (!line.startsWith("- ", dash) || line.length <= keyCol || line[keyCol] === " ") return undefined;
@@ -99,8 +99,7 @@ export function scanHelmIndex(text: string, chart: string): ScannedIndex | undef
       if (/^["'?&*!{[]/.test(rest)) return undefined;
       continue;
     }
-    key = m[1];
-    if (key !== "version") continue;
+    if (m[1] !== "version") continue;
     if (!current) return undefined;
     if (current.versions > 0) return undefined; // a duplicate key: let the parser report it
     const value = scalar(m[2] ?? "");

@@ -110,12 +110,20 @@ export async function listHelmVersions(repoUrl: string, chart: string, options: 
     headers.authorization = `Basic ${basic}`;
   }
   const res = await http.get(url, headers);
-  if (res.status === 404) throw http.fail(`${url}: not found (HTTP 404); registryUrl=${repoUrl} does not look like a Helm repository. Check the marker or CHART_SOURCE_OVERRIDES.`, url);
-  if (res.status === 401 || res.status === 403) throw http.fail(`${url}: HTTP ${res.status}; the repository needs credentials${creds ? ` (the ones in ${creds.variable} were refused)` : ""}.`, url);
+  if (res.status === 404)
+    throw http.fail(
+      `${url}: not found (HTTP 404); registryUrl=${repoUrl} does not look like a Helm repository. Check the marker or CHART_SOURCE_OVERRIDES.`,
+      url,
+    );
+  if (res.status === 401 || res.status === 403)
+    throw http.fail(`${url}: HTTP ${res.status}; the repository needs credentials${creds ? ` (the ones in ${creds.variable} were refused)` : ""}.`, url);
   if (res.status !== 200) throw http.fail(`${url}: unexpected HTTP ${res.status} (${oneLine(res.body)})`, url);
   const found = findChartEntries(res.body, chart);
   if (found.kind === "too-many") {
-    throw http.fail(`${url}: entries.${chart} lists ${found.count} entries, more than the ${MAX_CHART_ENTRIES} bump reads for one chart; use a mirror with fewer (CHART_SOURCE_OVERRIDES).`, url);
+    throw http.fail(
+      `${url}: entries.${chart} lists ${found.count} entries, more than the ${MAX_CHART_ENTRIES} bump reads for one chart; use a mirror with fewer (CHART_SOURCE_OVERRIDES).`,
+      url,
+    );
   }
   let doc: unknown;
   if (found.kind === "block") {

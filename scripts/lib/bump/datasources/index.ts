@@ -42,8 +42,22 @@ export async function resolveChart(ref: ChartRef, ctx: ResolveContext): Promise<
   const base = { ref, source, ...(override ? { override } : {}) };
   if (source.startsWith("oci://")) {
     const listing = await listOciTags(`${source.replace(/\/+$/, "")}`, { http, env: ctx.env, ...(ctx.pageSize ? { pageSize: ctx.pageSize } : {}) });
-    return { ...base, location: source, set: collectVersions(listing.tags, { oci: true }), requests: http.requests, pages: listing.pages, ...(listing.invalid ? { invalidTags: listing.invalid } : {}), ms: performance.now() - started };
+    return {
+      ...base,
+      location: source,
+      set: collectVersions(listing.tags, { oci: true }),
+      requests: http.requests,
+      pages: listing.pages,
+      ...(listing.invalid ? { invalidTags: listing.invalid } : {}),
+      ms: performance.now() - started,
+    };
   }
   const listing = await listHelmVersions(source, ref.chart, { http, env: ctx.env });
-  return { ...base, location: indexUrl(source), set: collectVersions(listing.versions, { oci: false }), requests: http.requests, ms: performance.now() - started };
+  return {
+    ...base,
+    location: indexUrl(source),
+    set: collectVersions(listing.versions, { oci: false }),
+    requests: http.requests,
+    ms: performance.now() - started,
+  };
 }

@@ -79,7 +79,13 @@ export function nextPage(link: string | null, current: string): string | undefin
       .split(";")
       .map((p) => p.trim())
       .filter((p) => /^rel\s*=/i.test(p))
-      .flatMap((p) => p.replace(/^rel\s*=\s*/i, "").replace(/^"|"$/g, "").toLowerCase().split(/\s+/));
+      .flatMap((p) =>
+        p
+          .replace(/^rel\s*=\s*/i, "")
+          .replace(/^"|"$/g, "")
+          .toLowerCase()
+          .split(/\s+/),
+      );
     if (rels.includes("next")) return new URL(m[1]!, current).href;
   }
   return undefined;
@@ -115,7 +121,11 @@ export async function listOciTags(source: string, options: OciOptions): Promise<
   let invalid = 0;
   const maxPages = options.maxPages ?? MAX_PAGES;
   while (url) {
-    if (seen.has(url)) throw http.fail(`${what}: the registry's tags/list pages loop (page ${pages + 1} points back to ${new URL(url).pathname}${new URL(url).search}); cannot list its tags`, url);
+    if (seen.has(url))
+      throw http.fail(
+        `${what}: the registry's tags/list pages loop (page ${pages + 1} points back to ${new URL(url).pathname}${new URL(url).search}); cannot list its tags`,
+        url,
+      );
     if (pages >= maxPages) {
       throw http.fail(
         `${what}: stopped after ${maxPages} tags/list pages (${tags.length} tags read), and the registry still announces a next page; ` +
@@ -136,8 +146,10 @@ export async function listOciTags(source: string, options: OciOptions): Promise<
         );
       }
     }
-    if (res.status === 404) throw http.fail(`${what}: no such repository (HTTP 404: ${errorDetail(res)}). Check depName in the marker, or CHART_SOURCE_OVERRIDES.`, url);
-    if (res.status === 403) throw http.fail(`${what}: access denied (HTTP 403: ${errorDetail(res)}).${creds ? ` Check the credentials in ${creds.variable}.` : ""}`, url);
+    if (res.status === 404)
+      throw http.fail(`${what}: no such repository (HTTP 404: ${errorDetail(res)}). Check depName in the marker, or CHART_SOURCE_OVERRIDES.`, url);
+    if (res.status === 403)
+      throw http.fail(`${what}: access denied (HTTP 403: ${errorDetail(res)}).${creds ? ` Check the credentials in ${creds.variable}.` : ""}`, url);
     if (res.status !== 200) throw http.fail(`${what}: unexpected HTTP ${res.status} from tags/list (${errorDetail(res)})`, url);
     pages++;
     // One by one: a spread of a huge page would overflow the call stack.
@@ -146,7 +158,8 @@ export async function listOciTags(source: string, options: OciOptions): Promise<
       else invalid++;
     }
     const next = nextPage(res.headers.get("link"), url);
-    if (next && new URL(next).origin !== new URL(url).origin) throw http.fail(`${what}: the next tags/list page points to another server (${new URL(next).origin}); refusing to follow it`, url);
+    if (next && new URL(next).origin !== new URL(url).origin)
+      throw http.fail(`${what}: the next tags/list page points to another server (${new URL(next).origin}); refusing to follow it`, url);
     url = next;
   }
   return { tags, pages, invalid };
@@ -159,7 +172,8 @@ function parseTagList(res: HttpResponse, what: string, http: HttpClient): string
   } catch (err) {
     throw http.fail(`${what}: tags/list did not answer JSON (${(err as Error).message}; body starts ${JSON.stringify(res.body.slice(0, 80))})`, res.url);
   }
-  if (!data || typeof data !== "object" || Array.isArray(data)) throw http.fail(`${what}: tags/list answered ${oneLine(res.body)}, expected an object {"name": …, "tags": […]}`, res.url);
+  if (!data || typeof data !== "object" || Array.isArray(data))
+    throw http.fail(`${what}: tags/list answered ${oneLine(res.body)}, expected an object {"name": …, "tags": […]}`, res.url);
   const tags = (data as { tags?: unknown }).tags;
   if (tags === null || tags === undefined) return [];
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === "string")) throw http.fail(`${what}: tags/list "tags" is not a list of strings`, res.url);
@@ -200,9 +214,16 @@ export async function authorize(res: HttpResponse, repo: OciRepository, creds: C
   const headers: Record<string, string> = creds ? { authorization: "Basic " + Buffer.from(`${creds.username}:${creds.password}`).toString("base64") } : {};
   const tokenRes = await http.get(tokenUrl.href, headers);
   if (tokenRes.status === 401 || tokenRes.status === 403) {
-    throw http.fail(creds ? `${what}: the token service ${tokenUrl.origin} refused the credentials in ${creds.variable} (HTTP ${tokenRes.status}).` : needCreds, tokenUrl.href);
+    throw http.fail(
+      creds ? `${what}: the token service ${tokenUrl.origin} refused the credentials in ${creds.variable} (HTTP ${tokenRes.status}).` : needCreds,
+      tokenUrl.href,
+    );
   }
-  if (tokenRes.status !== 200) throw http.fail(`${what}: the token service ${tokenUrl.origin}${tokenUrl.pathname} answered HTTP ${tokenRes.status} (${oneLine(tokenRes.body)})`, tokenUrl.href);
+  if (tokenRes.status !== 200)
+    throw http.fail(
+      `${what}: the token service ${tokenUrl.origin}${tokenUrl.pathname} answered HTTP ${tokenRes.status} (${oneLine(tokenRes.body)})`,
+      tokenUrl.href,
+    );
   let data: unknown;
   try {
     data = JSON.parse(tokenRes.body);
@@ -211,7 +232,11 @@ export async function authorize(res: HttpResponse, repo: OciRepository, creds: C
   }
   const d = data as { token?: unknown; access_token?: unknown } | null;
   const token = typeof d?.token === "string" && d.token ? d.token : typeof d?.access_token === "string" ? d.access_token : undefined;
-  if (!token || !/^[A-Za-z0-9._~+/=-]+$/.test(token)) throw http.fail(`${what}: the token service ${tokenUrl.origin}${tokenUrl.pathname} answered without a usable token ("token" or "access_token")`, tokenUrl.href);
+  if (!token || !/^[A-Za-z0-9._~+/=-]+$/.test(token))
+    throw http.fail(
+      `${what}: the token service ${tokenUrl.origin}${tokenUrl.pathname} answered without a usable token ("token" or "access_token")`,
+      tokenUrl.href,
+    );
   http.addSecret(token);
   return `Bearer ${token}`;
 }

@@ -26,7 +26,13 @@ export async function crossplaneModuleDir(): Promise<string> {
     /* reported below */
   }
   if (r.exitCode !== 0 || !dir || !existsSync(join(dir, PROTO))) {
-    throw new UserError(`cannot find ${PROTO} of ${pin.module}@${pin.version} (go mod download: ${String(r.stderr || r.stdout || r.exitCode).trim().split("\n")[0]}); --engine crossplane needs Go and the Go module proxy`);
+    throw new UserError(
+      `cannot find ${PROTO} of ${pin.module}@${pin.version} (go mod download: ${
+        String(r.stderr || r.stdout || r.exitCode)
+          .trim()
+          .split("\n")[0]
+      }); --engine crossplane needs Go and the Go module proxy`,
+    );
   }
   return dir;
 }
@@ -45,7 +51,9 @@ export function loadFunctionProto(): Promise<FunctionProto> {
   loaded ??= (async () => {
     const dir = await crossplaneModuleDir();
     const def = await protoLoader.load(join(dir, PROTO), { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true, bytes: String });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as { apiextensions: { fn: { proto: { v1: { FunctionRunnerService: grpc.ServiceClientConstructor } } } } };
+    const pkg = grpc.loadPackageDefinition(def) as unknown as {
+      apiextensions: { fn: { proto: { v1: { FunctionRunnerService: grpc.ServiceClientConstructor } } } };
+    };
     const Client = pkg.apiextensions.fn.proto.v1.FunctionRunnerService;
     return { service: Client.service, Client };
   })();
@@ -160,7 +168,8 @@ function toState(s: FnState): PState {
 }
 
 export function fromRequest(req: PRequest): FnRequest {
-  const items = (m: PRequest["extraResources"]) => Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, (v.items ?? []).map((i) => fromStruct(i.resource) as KubeObject)]));
+  const items = (m: PRequest["extraResources"]) =>
+    Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, (v.items ?? []).map((i) => fromStruct(i.resource) as KubeObject)]));
   return {
     observed: fromState(req.observed),
     desired: fromState(req.desired),
@@ -179,7 +188,12 @@ export function toResponse(rsp: FnResponse, tag: string): PResponse {
     Object.fromEntries(
       Object.entries(m).map(([k, s]) => [
         k,
-        { apiVersion: s.apiVersion, kind: s.kind, ...(s.matchName !== undefined ? { matchName: s.matchName } : { matchLabels: { labels: s.matchLabels ?? {} } }), ...(s.namespace ? { namespace: s.namespace } : {}) },
+        {
+          apiVersion: s.apiVersion,
+          kind: s.kind,
+          ...(s.matchName !== undefined ? { matchName: s.matchName } : { matchLabels: { labels: s.matchLabels ?? {} } }),
+          ...(s.namespace ? { namespace: s.namespace } : {}),
+        },
       ]),
     );
   return {
@@ -189,11 +203,22 @@ export function toResponse(rsp: FnResponse, tag: string): PResponse {
     results: rsp.results.map((r) => ({ severity: SEVERITY[r.severity], message: r.message, ...(r.reason !== undefined ? { reason: r.reason } : {}) })),
     context: toStruct(rsp.context),
     ...(rsp.requirements ? { requirements: { extraResources: sel(rsp.requirements.extraResources), resources: sel(rsp.requirements.resources) } } : {}),
-    conditions: rsp.conditions.map((c) => ({ type: c.type, status: STATUS[c.status], reason: c.reason, ...(c.message !== undefined ? { message: c.message } : {}), target: "TARGET_COMPOSITE" })),
+    conditions: rsp.conditions.map((c) => ({
+      type: c.type,
+      status: STATUS[c.status],
+      reason: c.reason,
+      ...(c.message !== undefined ? { message: c.message } : {}),
+      target: "TARGET_COMPOSITE",
+    })),
   };
 }
 
 /** A response that only carries a fatal result, with the request's desired state (function-sdk-go's response.Fatal). */
 export function fatalResponse(req: PRequest, message: string): PResponse {
-  return { meta: { tag: req.meta?.tag ?? "", ttl: { seconds: 60, nanos: 0 } }, desired: req.desired ?? {}, results: [{ severity: "SEVERITY_FATAL", message }], context: req.context ?? { fields: {} } };
+  return {
+    meta: { tag: req.meta?.tag ?? "", ttl: { seconds: 60, nanos: 0 } },
+    desired: req.desired ?? {},
+    results: [{ severity: "SEVERITY_FATAL", message }],
+    context: req.context ?? { fields: {} },
+  };
 }

@@ -11,7 +11,16 @@ import { execa } from "execa";
 import type { KclEngine } from "../../kcl/engine.js";
 import { ensureGoTool, type Log } from "../../tools.js";
 import type { Renderer } from "../cases.js";
-import { checkObservedComposed, locatedKclMessage, prepareRender, RenderError, stepWhere, ANNOTATION_RESOURCE_NAME, type PreparedRender, type RenderOptions } from "../pipeline.js";
+import {
+  checkObservedComposed,
+  locatedKclMessage,
+  prepareRender,
+  RenderError,
+  stepWhere,
+  ANNOTATION_RESOURCE_NAME,
+  type PreparedRender,
+  type RenderOptions,
+} from "../pipeline.js";
 import { startStandinFunctionKcl, STANDIN_SOURCE_NAME, type StandinServer } from "../standin-function-kcl.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "../types.js";
 import { isObject, parseYamlDocuments, sortKeys, toYamlDocs } from "../yaml.js";
@@ -40,11 +49,20 @@ function functionsYaml(p: PreparedRender, targets: CrossplaneRenderer["targets"]
   const seen = new Map<string, string>();
   for (const s of p.steps) {
     if (s.kind === "other") {
-      throw new RenderError(p.source, `${stepWhere(p, s)}: unsupported function ${s.functionName} in step ${s.step}; --engine crossplane runs function-kcl steps (through the stand-in for function-kcl) and function-auto-ready only`, s.step);
+      throw new RenderError(
+        p.source,
+        `${stepWhere(p, s)}: unsupported function ${s.functionName} in step ${s.step}; --engine crossplane runs function-kcl steps (through the stand-in for function-kcl) and function-auto-ready only`,
+        s.step,
+      );
     }
     const target = s.kind === "function-kcl" ? targets.functionKcl : targets.functionAutoReady;
     const before = seen.get(s.functionName);
-    if (before && before !== target) throw new RenderError(p.source, `function ${s.functionName} serves both function-kcl and function-auto-ready steps; crossplane render cannot run one Function as both`, s.step);
+    if (before && before !== target)
+      throw new RenderError(
+        p.source,
+        `function ${s.functionName} serves both function-kcl and function-auto-ready steps; crossplane render cannot run one Function as both`,
+        s.step,
+      );
     seen.set(s.functionName, target);
   }
   return toYamlDocs(

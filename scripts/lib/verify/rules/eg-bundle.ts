@@ -26,11 +26,25 @@ export const egBundle: Rule = {
       const gate = isMap(apps) ? at(spec, ...ENVOY_GATEWAY_GATE.slice(1)) === true : undefined;
       const names = (charts: readonly string[]) => charts.map((chart) => rendered.find((r) => r.chart.name === chart)?.resource.name ?? chart).join(", ");
       if (gate === true && missing.length > 0) {
-        findings.push({ case: c.case, message: `${GATE} is true but no ${missing.join(", ")} Release is rendered`, hint: `install all of ${ENVOY_GATEWAY_BUNDLE.join(", ")} under the gate` });
+        findings.push({
+          case: c.case,
+          message: `${GATE} is true but no ${missing.join(", ")} Release is rendered`,
+          hint: `install all of ${ENVOY_GATEWAY_BUNDLE.join(", ")} under the gate`,
+        });
       } else if (gate === false && present.length > 0) {
-        findings.push({ case: c.case, resource: names(present), message: `${GATE} is false but ${present.join(", ")} ${present.length > 1 ? "are" : "is"} rendered`, hint: `install ${ENVOY_GATEWAY_BUNDLE.join(", ")} only when ${GATE} is true` });
+        findings.push({
+          case: c.case,
+          resource: names(present),
+          message: `${GATE} is false but ${present.join(", ")} ${present.length > 1 ? "are" : "is"} rendered`,
+          hint: `install ${ENVOY_GATEWAY_BUNDLE.join(", ")} only when ${GATE} is true`,
+        });
       } else if (gate === undefined && present.length > 0 && missing.length > 0) {
-        findings.push({ case: c.case, resource: names(present), message: `${present.join(", ")} ${present.length > 1 ? "are" : "is"} rendered without ${missing.join(", ")}`, hint: `install ${ENVOY_GATEWAY_BUNDLE.join(", ")} together` });
+        findings.push({
+          case: c.case,
+          resource: names(present),
+          message: `${present.join(", ")} ${present.length > 1 ? "are" : "is"} rendered without ${missing.join(", ")}`,
+          hint: `install ${ENVOY_GATEWAY_BUNDLE.join(", ")} together`,
+        });
       }
     }
     return findings;

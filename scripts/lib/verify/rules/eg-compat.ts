@@ -30,7 +30,9 @@ export const egCompat: Rule = {
               case: c.case,
               resource: `${ai.resource.name}, ${gw.resource.name}`,
               message: verdict.message,
-              hint: verdict.needsEnvoyGateway ? `pin gateway-helm to a version in ${verdict.needsEnvoyGateway}, or AI Gateway to one of ${verdict.aiGatewayForEnvoyGateway.join(", ") || "none"}` : "pin a supported AI Gateway version",
+              hint: verdict.needsEnvoyGateway
+                ? `pin gateway-helm to a version in ${verdict.needsEnvoyGateway}, or AI Gateway to one of ${verdict.aiGatewayForEnvoyGateway.join(", ") || "none"}`
+                : "pin a supported AI Gateway version",
             });
           }
         }

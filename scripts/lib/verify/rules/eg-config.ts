@@ -14,11 +14,13 @@ import type { Rule, RuleFinding } from "../types.js";
 
 /** What to do about each of Envoy Gateway's start-up errors. */
 function crashHint(error: string): string {
-  if (error.includes(EG_ERRORS.noHooks)) return "set extensionManager.hooks.xdsTranslator.post (or pre) to the hooks the extension server implements, e.g. [Translation, Cluster, Route] for Envoy AI Gateway";
+  if (error.includes(EG_ERRORS.noHooks))
+    return "set extensionManager.hooks.xdsTranslator.post (or pre) to the hooks the extension server implements, e.g. [Translation, Cluster, Route] for Envoy AI Gateway";
   if (error.includes(EG_ERRORS.noService)) return "set extensionManager.service.fqdn to the extension server's Service {hostname, port}";
   if (error.includes(EG_ERRORS.noTarget) || error.includes(EG_ERRORS.manyTargets)) return "set exactly one of extensionManager.service.fqdn, ip, unix, host";
-  if (error.includes("certificateRef")) return "TLS certificate references must name a core Secret (group \"\", kind Secret)";
-  if (error.includes("extension manager") || error.includes(EG_ERRORS.mutuallyExclusive)) return "give every extensionManagers entry a unique name and valid settings, and do not set extensionManager as well";
+  if (error.includes("certificateRef")) return 'TLS certificate references must name a core Secret (group "", kind Secret)';
+  if (error.includes("extension manager") || error.includes(EG_ERRORS.mutuallyExclusive))
+    return "give every extensionManagers entry a unique name and valid settings, and do not set extensionManager as well";
   return "fix the value named above; the message is Envoy Gateway's own";
 }
 
@@ -84,7 +86,10 @@ export function fromModel(eg: Json, chartVersion: string | undefined): RuleFindi
   const label = version ?? chartVersion ?? "(unpinned)";
   const undecodable = decodeProblem(eg, version);
   if (undecodable) {
-    out.push({ message: `Envoy Gateway ${label} exits at start-up: it cannot decode its config: ${undecodable}`, hint: "write the value in the type Envoy Gateway's config API gives it" });
+    out.push({
+      message: `Envoy Gateway ${label} exits at start-up: it cannot decode its config: ${undecodable}`,
+      hint: "write the value in the type Envoy Gateway's config API gives it",
+    });
     return out;
   }
   const crash = startupError(eg, version);
@@ -102,7 +107,8 @@ export function fromModel(eg: Json, chartVersion: string | undefined): RuleFindi
 
 export const egConfig: Rule = {
   id: "eg-config",
-  description: "gateway-helm's envoy-gateway.yaml passes Envoy Gateway's own start-up decoding and validation at the pinned version (the real chart and validator; a model when they cannot run)",
+  description:
+    "gateway-helm's envoy-gateway.yaml passes Envoy Gateway's own start-up decoding and validation at the pinned version (the real chart and validator; a model when they cannot run)",
   severity: "error",
   check(ctx) {
     const findings: RuleFinding[] = [];
@@ -120,11 +126,17 @@ export const egConfig: Rule = {
           // What Envoy Gateway does not check at start-up but breaks the extension (hook names, fqdn).
           const version = chartSemver(chart.version);
           const label = version ?? chart.version ?? "(unpinned)";
-          if (cfg.config) for (const em of extensionManagers(cfg.config, version)) for (const i of managerIssues(em, version, label, { fieldsSince: false })) findings.push({ ...at, ...i });
+          if (cfg.config)
+            for (const em of extensionManagers(cfg.config, version))
+              for (const i of managerIssues(em, version, label, { fieldsSince: false })) findings.push({ ...at, ...i });
           continue;
         }
         if (j?.kind === "template-error") {
-          findings.push({ ...at, message: `gateway-helm ${j.version} cannot be templated with this Release's values: ${j.error}`, hint: "fix the values helm names above; the message is the chart's own" });
+          findings.push({
+            ...at,
+            message: `gateway-helm ${j.version} cannot be templated with this Release's values: ${j.error}`,
+            hint: "fix the values helm names above; the message is the chart's own",
+          });
           continue;
         }
         if (j?.kind === "unavailable") {
@@ -132,7 +144,9 @@ export const egConfig: Rule = {
             ...at,
             severity: ctx.strict ? "error" : "warning",
             message: `Envoy Gateway's own validation could not run${j.version ? ` for ${j.version}` : ""}: ${j.reason}; checked with verify's built-in model of it instead`,
-            hint: ctx.strict ? "verify --strict requires the real check: make Go and the Go module proxy available" : "make Go and the Go module proxy available for the real check (CI runs verify --strict)",
+            hint: ctx.strict
+              ? "verify --strict requires the real check: make Go and the Go module proxy available"
+              : "make Go and the Go module proxy available for the real check (CI runs verify --strict)",
           });
         }
         if (cfg.config) for (const f of fromModel(cfg.config, chart.version)) findings.push({ ...at, ...f });
@@ -141,4 +155,3 @@ export const egConfig: Rule = {
     return findings;
   },
 };
-

@@ -45,7 +45,11 @@ export function aiGatewayControllerService(chart: HelmChart): { name?: string; p
  * gives its Services) contributes what the chart really creates, with the extension-server port
  * (named grpc) when the Service has one; otherwise the Service recorded chart facts predict.
  */
-function installedServices(result: RenderResult, aiGateways: Release[], templated: (r: Release) => ChartService[] | undefined = () => undefined): InstalledService[] {
+function installedServices(
+  result: RenderResult,
+  aiGateways: Release[],
+  templated: (r: Release) => ChartService[] | undefined = () => undefined,
+): InstalledService[] {
   const out: InstalledService[] = [];
   for (const release of aiGateways) {
     const { resource, chart } = release;
@@ -53,7 +57,12 @@ function installedServices(result: RenderResult, aiGateways: Release[], template
     if (real) {
       for (const s of real) {
         const grpc = s.ports.filter((p) => p.name === AI_GATEWAY_CONTROLLER.extensionServerPortName);
-        out.push({ name: s.name, namespace: s.namespace, ports: (grpc.length ? grpc : s.ports).map((p) => p.port), from: `${resource.name}, templated from ${chart.name ?? AI_GATEWAY_CHART} ${chart.version ?? ""}`.trimEnd() });
+        out.push({
+          name: s.name,
+          namespace: s.namespace,
+          ports: (grpc.length ? grpc : s.ports).map((p) => p.port),
+          from: `${resource.name}, templated from ${chart.name ?? AI_GATEWAY_CHART} ${chart.version ?? ""}`.trimEnd(),
+        });
       }
       continue;
     }
@@ -123,7 +132,11 @@ export const egExtensionServer: Rule = {
           });
         }
         if (aiGateways.length > 0 && cfg.config && at(cfg.config, "extensionApis", "enableBackend") !== true) {
-          findings.push({ ...loc, message: "values.config.envoyGateway.extensionApis.enableBackend is not true, but AI Gateway routes to Envoy Gateway Backend resources", hint: "set extensionApis.enableBackend: true" });
+          findings.push({
+            ...loc,
+            message: "values.config.envoyGateway.extensionApis.enableBackend is not true, but AI Gateway routes to Envoy Gateway Backend resources",
+            hint: "set extensionApis.enableBackend: true",
+          });
         }
         for (const em of managers) {
           const fqdn = at(em.value, "service", "fqdn");
@@ -131,10 +144,15 @@ export const egExtensionServer: Rule = {
           const port = at(fqdn, "port");
           if (typeof hostname !== "string") continue; // eg-config reports a missing or invalid fqdn
           const where = `${em.path}.service.fqdn`;
-          const expected = services.length ? `this render installs ${services.map(describe).join(", ")}` : "this render installs no Service that could serve it (no ai-gateway-helm Release, no Service Object)";
+          const expected = services.length
+            ? `this render installs ${services.map(describe).join(", ")}`
+            : "this render installs no Service that could serve it (no ai-gateway-helm Release, no Service Object)";
           const parsed = parseServiceHostname(hostname);
           if (!parsed) {
-            findings.push({ ...loc, message: `${where}.hostname ${hostname} is not a Kubernetes Service name (<service>.<namespace>.svc.cluster.local); ${expected}` });
+            findings.push({
+              ...loc,
+              message: `${where}.hostname ${hostname} is not a Kubernetes Service name (<service>.<namespace>.svc.cluster.local); ${expected}`,
+            });
             continue;
           }
           const target = services.find((s) => s.name === parsed.service && s.namespace === parsed.namespace);
@@ -143,10 +161,16 @@ export const egExtensionServer: Rule = {
             findings.push({
               ...loc,
               message: `${where}.hostname ${hostname} names Service ${parsed.service} in namespace ${parsed.namespace}, which nothing in this render installs; ${expected}`,
-              hint: first ? `point it at ${first.name}.${first.namespace}.svc.cluster.local port ${first.ports[0] ?? AI_GATEWAY_CONTROLLER.extensionServerPort}` : "install the extension server in the same composition",
+              hint: first
+                ? `point it at ${first.name}.${first.namespace}.svc.cluster.local port ${first.ports[0] ?? AI_GATEWAY_CONTROLLER.extensionServerPort}`
+                : "install the extension server in the same composition",
             });
           } else if (typeof port === "number" && !target.ports.includes(port)) {
-            findings.push({ ...loc, message: `${where}.port is ${port}, but ${target.name}.${target.namespace} (${target.from}) serves the extension on port ${target.ports.join("/")}`, hint: `set ${where}.port: ${target.ports[0]}` });
+            findings.push({
+              ...loc,
+              message: `${where}.port is ${port}, but ${target.name}.${target.namespace} (${target.from}) serves the extension on port ${target.ports.join("/")}`,
+              hint: `set ${where}.port: ${target.ports[0]}`,
+            });
           }
         }
       }
@@ -166,7 +190,8 @@ export const egExtensionServer: Rule = {
         }
       }
       // Said on every finding that rests on recorded facts instead of the chart itself.
-      if (isStatic || aiGateways.length === 0) for (let i = before; i < findings.length; i++) findings[i] = { ...findings[i]!, message: `${findings[i]!.message} ${STATIC_NOTE}` };
+      if (isStatic || aiGateways.length === 0)
+        for (let i = before; i < findings.length; i++) findings[i] = { ...findings[i]!, message: `${findings[i]!.message} ${STATIC_NOTE}` };
     }
     return findings;
   },

@@ -16,9 +16,19 @@ export const pkgChartVersions: Rule = {
         seen.add(key);
         const label = chart.name ?? chart.url ?? "(no chart name)";
         if (chart.version === undefined || chart.version.trim() === "") {
-          findings.push({ case: c.case, resource: resource.name, message: `chart ${label} has no version, so provider-helm installs whatever is newest`, hint: "pin spec.forProvider.chart.version (npm run bump sets it)" });
+          findings.push({
+            case: c.case,
+            resource: resource.name,
+            message: `chart ${label} has no version, so provider-helm installs whatever is newest`,
+            hint: "pin spec.forProvider.chart.version (npm run bump sets it)",
+          });
         } else if (!chartSemver(chart.version)) {
-          findings.push({ case: c.case, resource: resource.name, message: `chart ${label} version ${JSON.stringify(chart.version)} is not a semantic version`, hint: "pin an exact version such as 1.7.0 or v1.7.0" });
+          findings.push({
+            case: c.case,
+            resource: resource.name,
+            message: `chart ${label} version ${JSON.stringify(chart.version)} is not a semantic version`,
+            hint: "pin an exact version such as 1.7.0 or v1.7.0",
+          });
         }
       }
     }

@@ -12,11 +12,19 @@ export const pkgContents: Rule = {
     const files = [...new Set(ctx.pkg.documents.map((d) => d.file))];
     const looked = files.length ? `its YAML files are ${files.join(", ")}` : "it has no YAML files";
     if (!ctx.pkg.configuration) {
-      findings.push({ file: ".", message: `${ctx.pkg.dir} has no meta.pkg.crossplane.io Configuration (${looked})`, hint: "a Configuration package needs crossplane.yaml; pass the package directory with --package" });
+      findings.push({
+        file: ".",
+        message: `${ctx.pkg.dir} has no meta.pkg.crossplane.io Configuration (${looked})`,
+        hint: "a Configuration package needs crossplane.yaml; pass the package directory with --package",
+      });
     }
     const comps = compositions(ctx.pkg);
     if (comps.length === 0) {
-      findings.push({ file: ".", message: `${ctx.pkg.dir} has no Composition (${looked}), so there is nothing to render or verify`, hint: "pass the package directory with --package, or run npm run build" });
+      findings.push({
+        file: ".",
+        message: `${ctx.pkg.dir} has no Composition (${looked}), so there is nothing to render or verify`,
+        hint: "pass the package directory with --package, or run npm run build",
+      });
     }
     const kinds = new Set(ctx.pkg.xrds.map((x) => `${str(at(x, "spec", "group"))}/${str(at(x, "spec", "names", "kind"))}`));
     for (const c of comps) {
@@ -24,7 +32,12 @@ export const pkgContents: Rule = {
       const kind = str(at(c.object, "spec", "compositeTypeRef", "kind")) ?? "";
       const group = apiVersion.split("/")[0];
       if (!kinds.has(`${group}/${kind}`)) {
-        findings.push({ resource: c.name, file: c.file, message: `composition ${c.name} composes ${kind} ${apiVersion}, but the package has no CompositeResourceDefinition for it`, hint: "add the XRD to the package" });
+        findings.push({
+          resource: c.name,
+          file: c.file,
+          message: `composition ${c.name} composes ${kind} ${apiVersion}, but the package has no CompositeResourceDefinition for it`,
+          hint: "add the XRD to the package",
+        });
       }
     }
     return findings;

@@ -27,23 +27,43 @@ export const pkgDuplicates: Rule = {
     const findings: RuleFinding[] = [];
     const comps = compositions(ctx.pkg);
     for (const [name, list] of duplicates(comps, (c) => c.name)) {
-      findings.push({ resource: name, file: list[0]!.file, message: `${list.length} Compositions are named ${name} (in ${list.map((c) => c.file).join(", ")})`, hint: "give each Composition its own name" });
+      findings.push({
+        resource: name,
+        file: list[0]!.file,
+        message: `${list.length} Compositions are named ${name} (in ${list.map((c) => c.file).join(", ")})`,
+        hint: "give each Composition its own name",
+      });
     }
     for (const c of comps) {
       for (const [step] of duplicates(pipelineSteps(c.object), (s) => s.step)) {
-        findings.push({ resource: c.name, file: c.file, message: `pipeline step ${step} appears more than once in composition ${c.name}`, hint: "step names must be unique within a pipeline" });
+        findings.push({
+          resource: c.name,
+          file: c.file,
+          message: `pipeline step ${step} appears more than once in composition ${c.name}`,
+          hint: "step names must be unique within a pipeline",
+        });
       }
     }
     for (const { case: c, result } of renderedCases(ctx.cases)) {
       for (const [name, list] of duplicates(result.resources, (r) => r.name)) {
-        findings.push({ case: c.case, resource: name, message: `${list.length} composed resources share the composition resource name ${name}; Crossplane keeps only one`, hint: "give each composed resource its own krm.kcl.dev/composition-resource-name" });
+        findings.push({
+          case: c.case,
+          resource: name,
+          message: `${list.length} composed resources share the composition resource name ${name}; Crossplane keeps only one`,
+          hint: "give each composed resource its own krm.kcl.dev/composition-resource-name",
+        });
       }
       const identity = (r: (typeof result.resources)[number]) => {
         const name = str(r.object.metadata?.name);
         return name === undefined ? undefined : `${r.object.apiVersion} ${r.object.kind} ${str(r.object.metadata?.namespace) ?? ""}/${name}`;
       };
       for (const [id, list] of duplicates(result.resources, identity)) {
-        findings.push({ case: c.case, resource: list.map((r) => r.name).join(","), message: `${list.length} composed resources are the same object ${id.replace(/ \//, " ")}; they overwrite each other`, hint: "render each object once (look for a list or schema instantiated twice)" });
+        findings.push({
+          case: c.case,
+          resource: list.map((r) => r.name).join(","),
+          message: `${list.length} composed resources are the same object ${id.replace(/ \//, " ")}; they overwrite each other`,
+          hint: "render each object once (look for a list or schema instantiated twice)",
+        });
       }
     }
     return findings;

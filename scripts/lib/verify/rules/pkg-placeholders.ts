@@ -8,7 +8,10 @@ import type { Rule, RuleFinding } from "../types.js";
 export function findPlaceholders(source: string): { token: string; line: number; column: number }[] {
   const found: { token: string; line: number; column: number }[] = [];
   const segments = scanSource(source);
-  const code = segments.filter((s) => s.type === "code").map((s) => s.text).join("\n");
+  const code = segments
+    .filter((s) => s.type === "code")
+    .map((s) => s.text)
+    .join("\n");
   const add = (seg: Segment, offset: number, token: string) => {
     const at = positionIn(seg, offset);
     if (!found.some((f) => f.line === at.line && f.column === at.column)) found.push({ token, ...at });
@@ -60,7 +63,7 @@ export const pkgPlaceholders: Rule = {
           file: at?.file ?? s.file,
           ...(at ? { line: at.line } : {}),
           message: `composition step ${s.step} embeds a source with placeholder ${p.token} at line ${p.line}:${p.column} of the source`,
-          hint: "generate the value in KCL (from option(\"params\").oxr) instead of replacing text, and remove the token",
+          hint: 'generate the value in KCL (from option("params").oxr) instead of replacing text, and remove the token',
         };
         seen.set(key, finding);
         findings.push(finding);

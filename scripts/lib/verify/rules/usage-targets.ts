@@ -17,7 +17,11 @@ export const usageTargets: Rule = {
           const ref = usageRef(u.object, side);
           if (!ref) {
             if (side === "by" && typeof (u.object.spec as { reason?: unknown } | undefined)?.reason === "string") continue;
-            findings.push({ ...loc, message: `spec.${side} is missing, so the Usage protects nothing`, hint: side === "by" ? "set spec.by (or spec.reason for a plain deletion block)" : "set spec.of to the resource that must not be deleted" });
+            findings.push({
+              ...loc,
+              message: `spec.${side} is missing, so the Usage protects nothing`,
+              hint: side === "by" ? "set spec.by (or spec.reason for a plain deletion block)" : "set spec.of to the resource that must not be deleted",
+            });
             continue;
           }
           if (!ref.apiVersion || !ref.kind) {
@@ -25,7 +29,11 @@ export const usageTargets: Rule = {
             continue;
           }
           if (ref.name === undefined && !ref.hasSelector) {
-            findings.push({ ...loc, message: `spec.${side} has neither resourceRef.name nor resourceSelector`, hint: "name the resource with resourceRef.name" });
+            findings.push({
+              ...loc,
+              message: `spec.${side} has neither resourceRef.name nor resourceSelector`,
+              hint: "name the resource with resourceRef.name",
+            });
             continue;
           }
           if (candidates.some((t) => refMatches(ref, t.object))) continue;
@@ -33,7 +41,11 @@ export const usageTargets: Rule = {
           const message = sameName.length
             ? `spec.${side} is ${describeRef(ref)}, but ${JSON.stringify(ref.name)} in this render is ${sameName.map((t) => `${t.object.kind} ${t.object.apiVersion} (${t.name})`).join(", ")}`
             : `spec.${side} is ${describeRef(ref)}, which this render does not have`;
-          findings.push({ ...loc, message, hint: "a Usage whose target does not exist protects nothing; refer to the resource's apiVersion, kind and metadata.name as rendered" });
+          findings.push({
+            ...loc,
+            message,
+            hint: "a Usage whose target does not exist protects nothing; refer to the resource's apiVersion, kind and metadata.name as rendered",
+          });
         }
       }
     }

@@ -51,7 +51,8 @@ function neverReady(r: ComposedResource, observed: KubeObject | undefined): { me
 
 export const xrReady: Rule = {
   id: "xr-ready",
-  description: "the XR can become Ready: no composed resource is left that nothing can ever mark ready (a ProviderConfig without krm.kcl.dev/ready, a resource observed without a Ready condition)",
+  description:
+    "the XR can become Ready: no composed resource is left that nothing can ever mark ready (a ProviderConfig without krm.kcl.dev/ready, a resource observed without a Ready condition)",
   severity: "error",
   check(ctx) {
     const findings: RuleFinding[] = [];
