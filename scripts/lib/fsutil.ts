@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 /** Writes a file atomically: a temp file beside it, then a rename. */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
@@ -56,4 +56,22 @@ export function writeFilesTogether(files: ReadonlyMap<string, string>): string[]
     throw err;
   }
   return staged.map((s) => s.path);
+}
+
+/** A hash (hex sha256) of every file under dir, recursively: relative paths and contents, in sorted order. */
+export function hashFolder(dir: string): string {
+  const hash = createHash("sha256");
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile())
+        hash
+          .update(`${p}\0`)
+          .update(readFileSync(join(dir, p)))
+          .update("\0");
+    }
+  };
+  walk("");
+  return hash.digest("hex");
 }

@@ -4,13 +4,12 @@
  * <NAME>_BIN (KCL_BIN, CROSSPLANE_BIN, HELM_BIN, …); a path that does not work is a warning,
  * not a silent fallback.
  */
-import { createHash } from "node:crypto";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { execa } from "execa";
 import semver from "semver";
 import { UserError } from "./errors.js";
-import { writeFileAtomic } from "./fsutil.js";
+import { hashFolder, writeFileAtomic } from "./fsutil.js";
 import { displayPath, ROOT, TOOLS_DIR } from "./paths.js";
 import { isProcessAlive } from "./process.js";
 
@@ -174,25 +173,14 @@ function buildIdentity(pin: GoToolPin): string {
   if (pin.source === "go") return `${pin.module}@${pin.version} ${pin.package}${flags}`;
   if (pin.tags?.length) flags += ` tags=${pin.tags.join(",")}`;
   const dir = resolve(ROOT, pin.dir);
-  const hash = createHash("sha256");
-  const walk = (rel: string) => {
-    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile())
-        hash
-          .update(`${path}\0`)
-          .update(readFileSync(join(dir, path)))
-          .update("\0");
-    }
-  };
+  let hash: string;
   try {
-    walk("");
+    hash = hashFolder(dir);
   } catch (err) {
     throw new UserError(`tools.json: the Go module folder ${pin.dir} cannot be read (${(err as Error).message}); restore it from git.`);
   }
   // Relative to the repository, so that copies of it share the build.
-  return `${displayPath(dir)}#${hash.digest("hex").slice(0, 16)} ${pin.package}${flags}`;
+  return `${displayPath(dir)}#${hash.slice(0, 16)} ${pin.package}${flags}`;
 }
 
 /** Path of a pinned Go tool, installing it with the Go toolchain when needed. */

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
-import { writeFileAtomic } from "../fsutil.js";
+import { hashFolder, writeFileAtomic } from "../fsutil.js";
 import type { KclEngine, KclRunRequest, KclYamlOutput } from "./engine.js";
 
 const PURE_MODULES = new Set(["base64", "json", "yaml", "math", "regex", "units", "manifests", "template", "net", "collection"]);
@@ -36,24 +36,6 @@ export interface CachingEngine extends KclEngine {
   readonly stats: CacheStats;
   /** Deletes the least recently used entries beyond `keep`. */
   prune(keep?: number): void;
-}
-
-/** A hash of every file (path and content) under dir, recursively. */
-function folderHash(dir: string): string {
-  const hash = createHash("sha256");
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile())
-        hash
-          .update(`${p}\0`)
-          .update(readFileSync(join(dir, p)))
-          .update("\0");
-    }
-  };
-  walk("");
-  return hash.digest("hex");
 }
 
 export interface CacheOptions {
@@ -83,7 +65,7 @@ export function cachingEngine(engine: KclEngine, dir: string, options: CacheOpti
       if (roots.some((x) => x === undefined) || (r.sources ?? []).length) return undefined;
       inputs = [...new Set(roots as string[])].sort().map((root) => {
         let h = folders.get(root);
-        if (h === undefined) folders.set(root, (h = folderHash(root)));
+        if (h === undefined) folders.set(root, (h = hashFolder(root)));
         return `${root}#${h}`;
       });
     } else if (!isPureProgram(r)) return undefined;
