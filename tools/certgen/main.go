@@ -108,25 +108,30 @@ func runCA(args []string) error {
 	if err != nil {
 		return err
 	}
+	return writeSelfSigned(*out, key, *cn, *days, x509.KeyUsageCertSign|x509.KeyUsageDigitalSignature|x509.KeyUsageCRLSign)
+}
+
+// writeSelfSigned writes a self-signed CA certificate for key, and the key, to out.crt/out.key.
+func writeSelfSigned(out string, key crypto.Signer, cn string, days int, usage x509.KeyUsage) error {
 	sn, err := serial()
 	if err != nil {
 		return err
 	}
-	from, to := validity(*days)
+	from, to := validity(days)
 	tpl := &x509.Certificate{
 		SerialNumber:          sn,
-		Subject:               pkix.Name{CommonName: *cn},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             from,
 		NotAfter:              to,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature | x509.KeyUsageCRLSign,
+		KeyUsage:              usage,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, key.Public(), key)
 	if err != nil {
 		return err
 	}
-	return writePair(*out, der, key)
+	return writePair(out, der, key)
 }
 
 func loadCA(prefix string) (*x509.Certificate, crypto.Signer, error) {
@@ -231,23 +236,5 @@ func runSelf(args []string) error {
 	if err != nil {
 		return err
 	}
-	sn, err := serial()
-	if err != nil {
-		return err
-	}
-	from, to := validity(*days)
-	tpl := &x509.Certificate{
-		SerialNumber:          sn,
-		Subject:               pkix.Name{CommonName: *cn},
-		NotBefore:             from,
-		NotAfter:              to,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, key.Public(), key)
-	if err != nil {
-		return err
-	}
-	return writePair(*out, der, key)
+	return writeSelfSigned(*out, key, *cn, *days, x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign)
 }
