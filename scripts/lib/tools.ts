@@ -10,8 +10,8 @@ import { execa } from "execa";
 import semver from "semver";
 import { UserError } from "./errors.js";
 import { hashFolder, writeFileAtomic } from "./fsutil.js";
+import { waitForLock } from "./lock.js";
 import { displayPath, ROOT, TOOLS_DIR } from "./paths.js";
-import { isProcessAlive } from "./process.js";
 
 /** A Go tool built from a module on the Go module proxy (a package of that module). */
 export interface GoModulePin {
@@ -107,33 +107,15 @@ export function overrideVariable(name: ToolName): string {
   return name.toUpperCase().replace(/-/g, "_") + "_BIN";
 }
 
-/** Runs fn while holding an exclusive lock (a directory) so that parallel runs install once. */
+/** Runs fn while holding the tool's install lock, so that parallel runs install once. */
 async function withLock<T>(toolsDir: string, name: string, log: Log, fn: () => Promise<T>): Promise<T> {
-  const locks = join(toolsDir, "locks");
-  mkdirSync(locks, { recursive: true });
-  const lock = join(locks, name);
-  let told = false;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, "pid"), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = Number(readFileSync(join(lock, "pid"), { encoding: "utf8", flag: "a+" }) || "0");
-      if (holder && !isProcessAlive(holder)) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (!told) log(`waiting for another process installing ${name} (pid ${holder || "?"})…`);
-      told = true;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  const release = await waitForLock(join(toolsDir, "locks", `${name}.lock`), (holder) =>
+    log(`waiting for another process installing ${name} (pid ${holder})…`),
+  );
   try {
     return await fn();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    release();
   }
 }
 
