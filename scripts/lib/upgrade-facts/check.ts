@@ -36,6 +36,13 @@ const resourceRefsOf = (o: Json): ResourceId[] | undefined => {
   return xp && Array.isArray(xp.resourceRefs) ? (xp.resourceRefs as ResourceId[]) : undefined;
 };
 
+/** A copy of an asserted XR whose spec.crossplane.resourceRefs also lists `added`, in Crossplane's order. */
+const withRefs = (expect: Json, refs: ResourceId[], added: ResourceId[]): Json => {
+  const out = jsonCopy(expect);
+  ((out.spec as Json).crossplane as Json).resourceRefs = sortedRefs([...refs, ...added]);
+  return out;
+};
+
 export const EXCEPTIONS: readonly Exception[] = [
   {
     id: "external-secrets-v1",
@@ -80,10 +87,7 @@ export const EXCEPTIONS: readonly Exception[] = [
         })
         .map((u) => ({ apiVersion: u.apiVersion, kind: u.kind, name: u.metadata!.name! }));
       if (added.length === 0) return undefined;
-      // biome-ignore lint/suspicious/noExplicitAny: a deep copy of an asserted object, edited by path
-      const out = jsonCopy(expect) as any;
-      out.spec.crossplane.resourceRefs = sortedRefs([...refs, ...added]);
-      return out;
+      return withRefs(expect, refs, added);
     },
   },
   {
@@ -96,10 +100,7 @@ export const EXCEPTIONS: readonly Exception[] = [
       const xr = world[0]?.metadata?.name;
       const ebs = world.find((o) => o.kind === "RolePolicyAttachment" && o.apiVersion.startsWith("iam.aws.m.upbound.io/") && o.metadata?.name === `${xr}-ebs`);
       if (!ebs || refs.some((r) => r.name === ebs.metadata!.name && r.kind === ebs.kind)) return undefined;
-      // biome-ignore lint/suspicious/noExplicitAny: a deep copy of an asserted object, edited by path
-      const out = jsonCopy(expect) as any;
-      out.spec.crossplane.resourceRefs = sortedRefs([...refs, { apiVersion: ebs.apiVersion, kind: ebs.kind, name: ebs.metadata!.name! }]);
-      return out;
+      return withRefs(expect, refs, [{ apiVersion: ebs.apiVersion, kind: ebs.kind, name: ebs.metadata!.name! }]);
     },
   },
 ];
