@@ -12,7 +12,7 @@ import { ROOT } from "../paths.js";
 import { applyPlan, interruptExitCode, recoverInterrupted, STEPS, type ApplyResult, type Step } from "./apply.js";
 import { resolveChart, type ResolvedChart } from "./datasources/index.js";
 import { AbortedError, type HttpOptions } from "./http.js";
-import { fileProblems, readApps } from "./index.js";
+import { type BumpRunOptions, fileProblems, readApps } from "./index.js";
 import { aliasOf, APPS_FILE, type ChartRef, type Pin } from "./kclfile.js";
 import { acquireLock } from "./lock.js";
 import { applyOverrides, OVERRIDES_VARIABLE, parseOverrides } from "./overrides.js";
@@ -26,20 +26,12 @@ export const ALL_STEPS: readonly Step[] = [...STEPS, { name: "lint --fix --e2e",
 /** Registry requests in flight at once. */
 export const DEFAULT_CONCURRENCY = 4;
 
-export interface BumpAllOptions {
-  root?: string;
+export interface BumpAllOptions extends BumpRunOptions {
   /** Let pins cross to a new major version. */
   major?: boolean;
-  dryRun?: boolean;
   /** A registry that cannot be read fails the whole bump (nothing is written). */
   strict?: boolean;
   concurrency?: number;
-  env?: Readonly<Record<string, string | undefined>>;
-  http?: Partial<HttpOptions>;
-  pageSize?: number;
-  signal?: AbortSignal;
-  log?: (line: string) => void;
-  steps?: readonly Step[];
 }
 
 export interface BumpAllOutcome {

@@ -25,12 +25,10 @@ export interface BumpRequest {
   range: string;
 }
 
-export interface BumpOptions {
+/** What a single bump and `bump --all` both take. */
+export interface BumpRunOptions {
   root?: string;
-  requests: readonly BumpRequest[];
   dryRun?: boolean;
-  pre?: boolean;
-  allowDowngrade?: boolean;
   /** Where CHART_SOURCE_OVERRIDES and CHART_REGISTRY_AUTH_* are read (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   http?: Partial<HttpOptions>;
@@ -38,6 +36,12 @@ export interface BumpOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   steps?: readonly Step[];
+}
+
+export interface BumpOptions extends BumpRunOptions {
+  requests: readonly BumpRequest[];
+  pre?: boolean;
+  allowDowngrade?: boolean;
 }
 
 export interface BumpOutcome {
