@@ -20,9 +20,9 @@ Exits 1 on any deletion or breaking change that no --allow names.
   --allow-file FILE the same, one per line (# comments), e.g. upgrade-allow.txt in CI
   --reconciles N    reconciles per package (default 3)
   --json            print the report as JSON
-  --no-cache        do not reuse KCL step results that \`npm run check\` left in .cache/render-kcl
-                    (by default upgrade-check only reads that cache and writes nothing anywhere)
-  --write-cache     also store its own KCL step results there, so that a second run reuses them`;
+  --no-cache        evaluate every KCL step in this run: neither read nor write .cache/render-kcl (by
+                    default step results are reused from there and stored there, as by \`npm run check\`;
+                    the cache is content-addressed and never changes a report)`;
 
 await main(async () => {
   const { values } = parseCommandLine(USAGE, {
@@ -35,7 +35,6 @@ await main(async () => {
     reconciles: { type: "string" },
     json: { type: "boolean" },
     "no-cache": { type: "boolean" },
-    "write-cache": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -45,7 +44,6 @@ await main(async () => {
   if (!values.from) throw new UsageError(`--from is required\n\n${USAGE}`);
   if (values.reconciles !== undefined && !/^\d+$/.test(values.reconciles))
     throw new UsageError(`--reconciles must be a whole number, not ${values.reconciles}\n\n${USAGE}`);
-  if (values["no-cache"] && values["write-cache"]) throw new UsageError(`--no-cache and --write-cache exclude each other\n\n${USAGE}`);
   const result = await runUpgradeCheck({
     from: values.from,
     packageDir: values.package ?? PACKAGE_DIR,
@@ -53,8 +51,10 @@ await main(async () => {
     ...(values.xrs ? { xrsFile: values.xrs } : {}),
     ...(values.reconciles ? { reconciles: Number(values.reconciles) } : {}),
     allow: [...(values.allow ?? []), ...(values["allow-file"] ? readAllowFile(values["allow-file"]) : [])],
-    cache: values["no-cache"] ? "off" : values["write-cache"] ? "write" : "read",
+    cache: values["no-cache"] ? "off" : "on",
   });
+  const w = result.work;
+  process.stderr.write(`KCL step runs: ${w.evaluated} evaluated, ${w.reused} reused from .cache/render-kcl, ${w.shared} shared between identical renders\n`);
   if (values.json) process.stdout.write(formatJson(result.report, result.unusedAllow));
   else process.stdout.write(formatHuman(result.report, { colour: process.stdout.isTTY === true && !process.env.NO_COLOR, unusedAllow: result.unusedAllow }));
   return result.exitCode;

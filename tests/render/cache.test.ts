@@ -23,7 +23,7 @@ describe("cachingEngine", () => {
     const code = `_p = option("params")\nitems = [{n = _p.n * 2}]`;
     const first = cachingEngine(engine, dir);
     const a = await first.run(req(code, { params: { n: 21 } }));
-    expect(first.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0 });
+    expect(first.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0, shared: 0 });
     const second = cachingEngine(engine, dir);
     const b = await second.run(req(code, { params: { n: 21 } }));
     expect(b).toEqual(a);
@@ -43,7 +43,7 @@ describe("cachingEngine", () => {
     const readOnly = cachingEngine(engine, dir, { readOnly: true });
     expect(await readOnly.run(req(code, { params: { n: 1 } }))).toEqual([{ items: [{ n: 2 }] }]);
     expect(await readOnly.run(req(code, { params: { n: 5 } }))).toEqual([{ items: [{ n: 6 }] }]);
-    expect(readOnly.stats).toEqual({ hits: 1, misses: 1, uncacheable: 0 });
+    expect(readOnly.stats).toEqual({ hits: 1, misses: 1, uncacheable: 0, shared: 0 });
     readOnly.prune(0);
     expect(readdirSync(dir)).toEqual(stored);
     expect(readFileSync(join(dir, stored[0]!), "utf8")).toBe(before);
@@ -69,11 +69,53 @@ describe("cachingEngine", () => {
     await cached.run(req(`a = 1`));
     const [entry] = readdirSync(dir);
     writeFileSync(join(dir, entry!), "{not json");
-    expect(await cached.run(req(`a = 1`))).toEqual([{ a: 1 }]);
-    expect(cached.stats.misses).toBe(2);
+    const reread = cachingEngine(engine, dir);
+    expect(await reread.run(req(`a = 1`))).toEqual([{ a: 1 }]);
+    expect(reread.stats.misses).toBe(1);
+    // An entry altered into other valid JSON is caught by its checksum, and rewritten.
+    const other = cachingEngine(engine, dir);
+    writeFileSync(join(dir, entry!), readFileSync(join(dir, entry!), "utf8").replace('"a":1', '"a":2'));
+    expect(readFileSync(join(dir, entry!), "utf8")).toContain('"a":2');
+    expect(await other.run(req(`a = 1`))).toEqual([{ a: 1 }]);
+    expect(other.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0, shared: 0 });
+    expect(await cachingEngine(engine, dir).run(req(`a = 1`))).toEqual([{ a: 1 }]);
     for (let i = 2; i < 6; i++) await cached.run(req(`a = ${i}`));
     cached.prune(2);
     expect(readdirSync(dir).length).toBe(2);
+  });
+});
+
+describe("identical runs within one engine", () => {
+  it("are evaluated once, in flight or after, each caller getting its own copy, with or without a disk cache", async () => {
+    dir = mkdtempSync(join(tmpdir(), "kcl-cache-"));
+    let evaluated = 0;
+    const counting: KclEngine = {
+      run: (r) => {
+        evaluated++;
+        return engine.run(r);
+      },
+      runYaml: (r) => engine.runYaml(r),
+      close: async () => {},
+      description: engine.description,
+    };
+    for (const where of [undefined, join(dir, "cache")]) {
+      evaluated = 0;
+      const shared = cachingEngine(counting, where);
+      const code = `_p = option("params")\nitems = [{n = _p.n}]`;
+      const [a, b] = await Promise.all([shared.run(req(code, { params: { n: 7 } })), shared.run(req(code, { params: { n: 7 } }))]);
+      const c = await shared.run(req(code, { params: { n: 7 } }));
+      expect([a, b, c]).toEqual([[{ items: [{ n: 7 }] }], [{ items: [{ n: 7 }] }], [{ items: [{ n: 7 }] }]]);
+      expect(a).not.toBe(b);
+      expect(b).not.toBe(c);
+      expect(evaluated).toBe(1);
+      expect(shared.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0, shared: 2 });
+      // a pure program's result does not depend on where it runs
+      await shared.run({ ...req(code, { params: { n: 7 } }), workDir: dir });
+      expect(evaluated).toBe(1);
+      await shared.run(req(code, { params: { n: 8 } }));
+      expect(evaluated).toBe(2);
+    }
+    expect(readdirSync(join(dir, "cache")).length).toBe(2);
   });
 });
 
@@ -87,19 +129,19 @@ describe("file programs (the package sources)", () => {
     const request = { files: ["src/main.k"], workDir: dir, selector: "items" };
     const first = cachingEngine(engine, join(dir, "cache"), { fileRoots: [src] });
     expect((await first.runYaml(request)).documents).toEqual([{ text: "one", n: 1 }]);
-    expect(first.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0 });
+    expect(first.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0, shared: 0 });
     const second = cachingEngine(engine, join(dir, "cache"), { fileRoots: [src] });
     expect((await second.runYaml(request)).documents).toEqual([{ text: "one", n: 1 }]);
-    expect(second.stats).toEqual({ hits: 1, misses: 0, uncacheable: 0 });
+    expect(second.stats).toEqual({ hits: 1, misses: 0, uncacheable: 0, shared: 0 });
     // an edit of a file the program only reads (not the program itself) is seen
     writeFileSync(join(src, "data.txt"), "two");
     const third = cachingEngine(engine, join(dir, "cache"), { fileRoots: [src] });
     expect((await third.runYaml(request)).documents).toEqual([{ text: "two", n: 1 }]);
-    expect(third.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0 });
+    expect(third.stats).toEqual({ hits: 0, misses: 1, uncacheable: 0, shared: 0 });
     // a file outside the named folders is never cached
     const outside = cachingEngine(engine, join(dir, "cache"), { fileRoots: [join(dir, "elsewhere")] });
     await outside.runYaml(request);
-    expect(outside.stats).toEqual({ hits: 0, misses: 0, uncacheable: 1 });
+    expect(outside.stats).toEqual({ hits: 0, misses: 0, uncacheable: 1, shared: 0 });
   });
 
   it("npm run check on an unchanged tree starts no KCL process", async () => {

@@ -15,7 +15,8 @@ import { UserError } from "../../scripts/lib/errors.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { loadPackage, localRenderer, renderXr, type KubeObject } from "../../scripts/lib/render/index.js";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
-import { upgradeCheck, type Finding, type UpgradeCheckOptions } from "../../scripts/lib/upgrade/index.js";
+import { formatJson, upgradeCheck, upgradeCheckWithCache, type Finding, type UpgradeCheckOptions } from "../../scripts/lib/upgrade/index.js";
+import type { KclEngine } from "../../scripts/lib/kcl/index.js";
 import { toYamlStream } from "../../scripts/lib/yamlio.js";
 import { copyRepo, type RepoCopy } from "../helpers/repo.js";
 import { useEngine } from "../helpers/engine.js";
@@ -219,6 +220,86 @@ describe("old package from a directory", () => {
   });
 });
 
+describe("the KCL step result cache", () => {
+  /** The test engine, counting the programs it evaluates. */
+  const counting = () => {
+    const counted = { runs: 0 };
+    const wrapped: KclEngine = {
+      run: (r) => {
+        counted.runs++;
+        return engine.run(r);
+      },
+      runYaml: (r) => {
+        counted.runs++;
+        return engine.runYaml(r);
+      },
+      close: async () => {},
+      get description() {
+        return engine.description;
+      },
+    };
+    return { counted, engine: wrapped };
+  };
+  const entries = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".json"));
+
+  it("a second run evaluates no KCL; cold, warm and --no-cache reports are byte-identical", async () => {
+    const cacheDir = join(temp("uc-cache-"), "render-kcl");
+    const dir = mutateSteps(join(repo.root, "package"), temp("uc-pkg-"), dropCrn(names.gpuPool));
+    const run = async (cache: "on" | "off") => {
+      const c = counting();
+      const r = await upgradeCheckWithCache(c.engine, { ...options("v1.0.0", dir), cache, cacheDir });
+      return { text: formatJson(r.report, r.unusedAllow), work: r.work, runs: c.counted.runs, exitCode: r.exitCode };
+    };
+    const cold = await run("on");
+    expect(cold.exitCode).toBe(1);
+    expect(cold.runs).toBeGreaterThan(0);
+    expect(cold.work).toEqual({ evaluated: cold.runs, reused: 0, shared: 0 });
+    expect(entries(cacheDir).length).toBe(cold.runs);
+    const warm = await run("on");
+    expect(warm.runs).toBe(0);
+    expect(warm.work).toEqual({ evaluated: 0, reused: cold.runs, shared: 0 });
+    expect(warm.text).toBe(cold.text);
+    const off = await run("off");
+    expect(off.runs).toBe(cold.runs);
+    expect(off.text).toBe(cold.text);
+    expect(JSON.parse(cold.text).findings.map(key)).toContain(`deleted ${CASE} ${names.gpuPool}`);
+  });
+
+  it("corrupt entries are ignored and rewritten; the report does not change", async () => {
+    const cacheDir = join(temp("uc-cache-"), "render-kcl");
+    const opts = { ...options("v1.0.0", join(repo.root, "package")), cacheDir };
+    const first = await upgradeCheckWithCache(counting().engine, opts);
+    const files = entries(cacheDir).sort();
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    // Torn (a prefix), altered (one character of the JSON changed: still valid JSON), not an entry at all.
+    const [torn, altered, garbage] = files.map((f) => join(cacheDir, f));
+    writeFileSync(torn!, readFileSync(torn!, "utf8").slice(0, 100));
+    const text = readFileSync(altered!, "utf8");
+    const at = text.indexOf('"apiVersion"') + 1;
+    expect(at).toBeGreaterThan(65);
+    writeFileSync(altered!, text.slice(0, at) + "x" + text.slice(at + 1));
+    JSON.parse(readFileSync(altered!, "utf8").slice(65)); // the alteration is valid JSON: only the checksum tells
+    writeFileSync(garbage!, "{not json");
+    const c = counting();
+    const second = await upgradeCheckWithCache(c.engine, opts);
+    expect(c.counted.runs).toBe(3);
+    expect(second.work.reused).toBe(files.length - 3);
+    expect(formatJson(second.report)).toBe(formatJson(first.report));
+    const again = counting();
+    await upgradeCheckWithCache(again.engine, opts);
+    expect(again.counted.runs).toBe(0);
+  });
+
+  it("the old and the new package's identical steps are evaluated once", async () => {
+    const c = counting();
+    const r = await upgradeCheckWithCache(c.engine, { ...options(join(repo.root, "package"), join(repo.root, "package")), cache: "off" });
+    const renders = r.report.cases[0]!.renders!;
+    expect(renders.old).toBe(renders.new);
+    expect(r.work.shared).toBe(c.counted.runs);
+    expect(r.work).toEqual({ evaluated: c.counted.runs, reused: 0, shared: c.counted.runs });
+  });
+});
+
 describe("bad --from", () => {
   it("neither a directory, nor a git ref, nor a package reference: one error naming all three", async () => {
     const err = await upgradeCheck(localRenderer(engine), options("no-such-release", join(repo.root, "package"))).catch((e: unknown) => e);
@@ -306,26 +387,38 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
     expect((err as Error).message).toMatch(/is not a Crossplane package/);
   });
 
-  it("the command: grouped lines, exit 1 on the deletion, 0 with --allow, --json for tools, nothing written", async () => {
+  it("the command: grouped lines, exit 1 on the deletion, 0 with --allow, --json for tools; nothing written but the KCL cache", async () => {
     const dir = mutateSteps(join(repo.root, "package"), temp("uc-pkg-"), dropCrn(names.gpuPool));
-    const before = execa("git", ["-C", repo.root, "status", "--porcelain", "--ignored"]);
+    rmSync(join(repo.root, ".cache", "render-kcl"), { recursive: true, force: true });
+    const status = async () => (await execa("git", ["-C", repo.root, "status", "--porcelain", "--ignored", "--untracked-files=all"])).stdout.split("\n");
+    const before = await status();
     const args = ["--from", ref, "--package", dir, "--cases", casesDir];
+    const off = await repo.run("upgrade-check", [...args, "--no-cache"], env);
+    expect(off.exitCode).toBe(1);
+    expect(await status()).toEqual(before); // --no-cache: nothing at all
     const r = await repo.run("upgrade-check", args, env);
     expect(r.exitCode).toBe(1);
+    expect(String(r.stdout)).toBe(String(off.stdout));
     expect(String(r.stdout)).toMatch(
       new RegExp(
         `case ${CASE} \\(.*\\): composition \\S+, \\d+ → \\d+ resources\\n  DELETED +${names.gpuPool} \\(KubernetesClusterNodePool/.*\\): no longer composed: .*\\[deleted\\]`,
       ),
     );
     expect(String(r.stdout)).not.toContain("\x1b[");
+    expect(String(r.stderr)).toMatch(/KCL step runs: [1-9]\d* evaluated, 0 reused from \.cache\/render-kcl/);
+    // By default the step results go to the git-ignored, content-addressed cache, and only there.
+    const written = (await status()).filter((l) => !before.includes(l));
+    expect(written.length).toBeGreaterThan(0);
+    for (const l of written) expect(l).toMatch(/^!! \.cache\/render-kcl\/[0-9a-f]{64}\.json$/);
     const allowFile = join(temp("uc-allow-"), "upgrade-allow.txt");
     writeFileSync(allowFile, `# acknowledged for this release\n${names.gpuPool}\n`);
     const ok = await repo.run("upgrade-check", [...args, "--allow-file", allowFile, "--json"], env);
     expect(ok.exitCode).toBe(0);
+    expect(String(ok.stderr)).toMatch(/KCL step runs: 0 evaluated, [1-9]\d* reused from \.cache\/render-kcl/);
     const json = JSON.parse(String(ok.stdout)) as { findings: Finding[]; summary: { failing: number; allowed: number } };
     expect(json.summary).toMatchObject({ failing: 0, allowed: 1 });
     expect(json.findings.filter((f) => f.rule === "deleted").map((f) => [f.crn, f.allowed])).toEqual([[names.gpuPool, true]]);
-    expect((await execa("git", ["-C", repo.root, "status", "--porcelain", "--ignored"])).stdout).toBe((await before).stdout);
+    expect((await status()).filter((l) => !before.includes(l))).toEqual(written);
   }, 180_000);
 });
 

@@ -3,12 +3,13 @@
  * Every case (tests/cases, another cases folder, or XRs exported from a control plane) is
  * reconciled a few times with each package, as Crossplane would reconcile it, and the steady
  * states are compared per composition resource name; the XRDs are compared field by field.
- * Reads only: nothing is written.
+ * Nothing the user owns is written (package, cases, the repository); the KCL step results go to
+ * the content-addressed cache under the git-ignored .cache/render-kcl, as `npm run check`'s do.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import { withEngine } from "../kcl/index.js";
+import { withEngine, type KclEngine } from "../kcl/index.js";
 import { CACHE_DIR, ROOT } from "../paths.js";
 import { cachingEngine } from "../kcl/cache.js";
 import { caseInputs, localRenderer, readObservedFile, readXrFile, type Renderer } from "../render/cases.js";
@@ -228,20 +229,39 @@ export async function upgradeCheck(renderer: Renderer, options: UpgradeCheckOpti
   return { report, unusedAllow: [...allow].filter((a) => !used.has(a)), exitCode: report.summary.failing > 0 ? 1 : 0 };
 }
 
+export interface CacheChoice {
+  /** "on" (the default): reuse and store KCL step results in cacheDir; "off": evaluate afresh, store nothing. */
+  cache?: "on" | "off";
+  /** Default .cache/render-kcl (shared with `npm run check`). */
+  cacheDir?: string;
+}
+
+/** What the KCL engine did for one upgrade check. */
+export interface EngineWork {
+  /** Step runs evaluated by KCL. */
+  evaluated: number;
+  /** Step runs read from the cache. */
+  reused: number;
+  /** Step runs answered by an identical run of the same check (both packages alike, or a fixed point). */
+  shared: number;
+}
+
 /**
- * upgradeCheck on the local KCL engine. cache "read" (the default) reuses KCL step results
- * `npm run check` stored in .cache/render-kcl and writes nothing; "write" stores its own too;
- * "off" evaluates everything afresh.
+ * upgradeCheck over a KCL engine with the step result cache: identical step runs are evaluated
+ * once per check (the old and the new package often share steps), and with cache "on" results
+ * are read from and stored in cacheDir (content-addressed: a result is reused only for the same
+ * program, engine version and inputs, so the cache never changes a report), then pruned.
  */
-export async function runUpgradeCheck(options: UpgradeCheckOptions & { cache?: "read" | "write" | "off" }): Promise<UpgradeCheckResult> {
-  return withEngine(
-    async (engine) => {
-      const mode = options.cache ?? "read";
-      const cache = mode === "off" ? undefined : cachingEngine(engine, join(CACHE_DIR, "render-kcl"), { readOnly: mode === "read" });
-      const result = await upgradeCheck(localRenderer(cache ?? engine), options);
-      cache?.prune();
-      return result;
-    },
-    { workers: 2 },
-  );
+export async function upgradeCheckWithCache(engine: KclEngine, options: UpgradeCheckOptions & CacheChoice): Promise<UpgradeCheckResult & { work: EngineWork }> {
+  const dir = options.cache === "off" ? undefined : (options.cacheDir ?? join(CACHE_DIR, "render-kcl"));
+  const cached = cachingEngine(engine, dir);
+  const result = await upgradeCheck(localRenderer(cached), options);
+  cached.prune();
+  const s = cached.stats;
+  return { ...result, work: { evaluated: s.misses + s.uncacheable, reused: s.hits, shared: s.shared } };
+}
+
+/** upgradeCheckWithCache on the local KCL engine (two workers; started only if a step must be evaluated). */
+export async function runUpgradeCheck(options: UpgradeCheckOptions & CacheChoice): Promise<UpgradeCheckResult & { work: EngineWork }> {
+  return withEngine((engine) => upgradeCheckWithCache(engine, options), { workers: 2 });
 }
