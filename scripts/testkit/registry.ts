@@ -53,6 +53,8 @@ export interface TokenServiceOptions {
   privatePrefix?: string;
   username?: string;
   password?: string;
+  /** Each answer is held this long (a service across a network, not on loopback). */
+  latencyMs?: number;
 }
 
 export interface TokenService {
@@ -92,6 +94,10 @@ export async function startTokenService(signer: Signer, options: TokenServiceOpt
   const state = { requests: 0, seenAuthorization: [] as string[] };
   const server = createServer((req, res) => {
     state.requests++;
+    if (options.latencyMs) setTimeout(() => answer(req, res), options.latencyMs);
+    else answer(req, res);
+  });
+  function answer(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname !== "/token") {
       res.writeHead(404).end();
@@ -134,7 +140,7 @@ export async function startTokenService(signer: Signer, options: TokenServiceOpt
     res
       .writeHead(200, { "content-type": "application/json" })
       .end(JSON.stringify({ token, access_token: token, expires_in: 3600, issued_at: new Date().toISOString() }));
-  });
+  }
   const port = await listen(server);
   const url = `http://127.0.0.1:${port}`;
   return {
@@ -256,6 +262,8 @@ export interface PagingFront {
   requests: number;
   /** tags/list pages it served with status 200. */
   pages: number;
+  /** Whole tag lists it asked the registry for (one per listing; the next pages are cut from it). */
+  listings: number;
   /** Tags per page at most (also when the client asks for more). */
   maxPage: number;
   /** A failure to serve instead of tags/list. */
@@ -266,21 +274,32 @@ export interface PagingFront {
 /**
  * Serves the registry's API through itself; tags/list is sorted and paginated as the OCI
  * distribution spec says (n, last, Link rel="next"), everything else is passed through.
+ * A listing's first page (no `last`) asks the registry for every tag and keeps them; its next
+ * pages, asked with the same Authorization the registry accepted for the first, are cut from
+ * that copy instead of asking the registry for the whole list again (as a paging registry
+ * keeps its own listing server-side): otherwise the registry's work for one listing grows with
+ * the square of its pages and the harness, not the client, dominates what benchmarks measure.
  */
-export async function startPagingFront(upstream: string, maxPage: number): Promise<PagingFront> {
+export async function startPagingFront(upstream: string, maxPage: number, latencyMs = 0): Promise<PagingFront> {
   const hanging = new Set<ServerResponse>();
+  /** The tags of the last first page per repository, with the Authorization it was listed with. */
+  const listings = new Map<string, { authorization: string; name: string; tags: string[] }>();
   const front = {
     requests: 0,
     pages: 0,
+    listings: 0,
     maxPage,
     fault: undefined as Fault | undefined,
   };
   const server = createServer((req, res) => {
     front.requests++;
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`paging front: ${(err as Error).message}`);
-    });
+    const serve = () =>
+      handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+        res.end(`paging front: ${(err as Error).message}`);
+      });
+    if (latencyMs > 0) setTimeout(serve, latencyMs);
+    else void serve();
   });
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -310,6 +329,12 @@ export async function startPagingFront(upstream: string, maxPage: number): Promi
         .end(f.body ?? JSON.stringify({ errors: [{ code: "UNKNOWN", message: `injected ${f.status}` }] }));
       return;
     }
+    const last = url.searchParams.get("last");
+    const listed = m && req.method === "GET" && last !== null ? listings.get(m[1]!) : undefined;
+    if (m && listed && req.headers.authorization && listed.authorization === req.headers.authorization) {
+      servePage(res, m[1]!, url, listed.name, listed.tags);
+      return;
+    }
     const up = await fetch(upstream + (m ? url.pathname : url.pathname + url.search), {
       method: req.method ?? "GET",
       headers,
@@ -325,17 +350,24 @@ export async function startPagingFront(upstream: string, maxPage: number): Promi
       res.writeHead(up.status, out).end(text);
       return;
     }
+    front.listings++;
     const data = JSON.parse(text.toString()) as { name: string; tags: string[] | null };
     const all = [...(data.tags ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (req.headers.authorization) listings.set(m[1]!, { authorization: req.headers.authorization, name: data.name, tags: all });
+    servePage(res, m[1]!, url, data.name, all);
+  }
+  /** One page of a sorted listing: from after `last`, at most n (and maxPage) tags, Link to the next. */
+  function servePage(res: ServerResponse, repository: string, url: URL, name: string, all: readonly string[]) {
     const last = url.searchParams.get("last");
-    const start = last === null ? 0 : all.findIndex((t) => t > last) === -1 ? all.length : all.findIndex((t) => t > last);
+    const after = last === null ? 0 : all.findIndex((t) => t > last);
+    const start = after === -1 ? all.length : after;
     const asked = Number(url.searchParams.get("n") ?? "0");
     const n = asked > 0 ? Math.min(asked, front.maxPage) : front.maxPage;
     const page = all.slice(start, start + n);
     const out: Record<string, string> = { "content-type": "application/json" };
-    if (start + n < all.length && page.length) out.link = `</v2/${m[1]}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"`;
+    if (start + n < all.length && page.length) out.link = `</v2/${repository}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"`;
     front.pages++;
-    res.writeHead(200, out).end(JSON.stringify({ name: data.name, tags: page }));
+    res.writeHead(200, out).end(JSON.stringify({ name, tags: page }));
   }
   const port = await listen(server);
   const result: PagingFront = Object.assign(front, {
@@ -367,6 +399,8 @@ export interface OciHarness {
 export interface OciHarnessOptions {
   /** Tags per tags/list page of the front (default 100). */
   maxPage?: number;
+  /** Every answer of the front and the token service is held this long (a registry across a network). */
+  latencyMs?: number;
   privatePrefix?: string;
   username?: string;
   password?: string;
@@ -389,11 +423,12 @@ export async function startOciHarness(options: OciHarnessOptions = {}): Promise<
       ...(options.privatePrefix ? { privatePrefix: options.privatePrefix } : {}),
       ...(options.username ? { username: options.username } : {}),
       ...(options.password ? { password: options.password } : {}),
+      ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
     });
     cleanups.push(() => tokens.close());
     const registry = await startDistributionRegistry(dir, { realm: tokens.realm, service, issuer, certPath: signer.certPath });
     cleanups.push(() => registry.stop());
-    const front = await startPagingFront(registry.url, options.maxPage ?? 100);
+    const front = await startPagingFront(registry.url, options.maxPage ?? 100, options.latencyMs ?? 0);
     cleanups.push(() => front.close());
     const token = async (scopes: string[], credentials?: { username: string; password: string }) => {
       const u = new URL(tokens.realm);

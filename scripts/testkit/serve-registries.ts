@@ -2,7 +2,8 @@
  * Runs the loopback registries of a benchmark in a process of their own, so that their work
  * (token signing, paging, serving indexes) is not counted in the process being measured, as it
  * would not be with real registries. Reads one JSON line from stdin:
- *   {"oci": {"<repository>": ["tag", …]}, "helm": {"<prefix>": {"<chart>": ["version", …]}}, "maxPage": 100}
+ *   {"oci": {"<repository>": ["tag", …]}, "helm": {"<prefix>": {"<chart>": ["version", …]}}, "maxPage": 100, "latencyMs": 0}
+ * (latencyMs: every answer is held that long, as from a registry across a network)
  * pushes the tags, then prints one JSON line {"ociHost": "127.0.0.1:P", "helmUrl": "http://127.0.0.1:Q"}
  * and serves until stdin closes.
  */
@@ -13,6 +14,7 @@ interface Spec {
   oci: Record<string, string[]>;
   helm: Record<string, Record<string, string[]>>;
   maxPage?: number;
+  latencyMs?: number;
 }
 
 let input = "";
@@ -28,8 +30,8 @@ const spec = await new Promise<Spec>((resolve) => {
   };
   process.stdin.on("data", onData);
 });
-const harness = await startOciHarness({ maxPage: spec.maxPage ?? 100 });
-const helm = await startHelmRepos(spec.helm);
+const harness = await startOciHarness({ maxPage: spec.maxPage ?? 100, latencyMs: spec.latencyMs ?? 0 });
+const helm = await startHelmRepos(spec.helm, { delayMs: spec.latencyMs ?? 0 });
 try {
   for (const [repository, tags] of Object.entries(spec.oci)) await harness.pushTags(repository, tags, { concurrency: 16 });
   process.stdout.write(JSON.stringify({ ociHost: harness.host, helmUrl: helm.url }) + "\n");

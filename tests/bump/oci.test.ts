@@ -55,12 +55,23 @@ describe("listing tags through the token flow", () => {
   it("follows every Link rel=next page, with one challenge and one token", async () => {
     const frontBefore = h.front.requests;
     const tokensBefore = h.tokens.requests;
+    const listingsBefore = h.front.listings;
     const http = client();
     const { tags, pages } = await listOciTags(src("envoyproxy/gateway-helm"), { http, env: {} });
     expect([...tags].sort()).toEqual([...PAGED].sort());
     expect(pages).toBe(Math.ceil(PAGED.length / PAGE));
+    expect(pages).toBeGreaterThan(2);
     expect(h.tokens.requests - tokensBefore).toBe(1);
     expect(h.front.requests - frontBefore).toBe(1 + pages);
+    // the front asked the registry for the whole list once; the other pages came from that listing
+    expect(h.front.listings - listingsBefore).toBe(1);
+    // …but only for the token the registry accepted: a next page asked with another goes to the registry
+    const sorted = [...PAGED].sort();
+    const next = await fetch(`${h.front.url}/v2/envoyproxy/gateway-helm/tags/list?n=${PAGE}&last=${encodeURIComponent(sorted[PAGE - 1]!)}`, {
+      headers: { authorization: "Bearer not-a-token" },
+    });
+    await next.body?.cancel();
+    expect(next.status).toBe(401);
     expect(http.requests).toBe(2 + pages);
   });
 

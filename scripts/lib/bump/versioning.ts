@@ -24,15 +24,18 @@ export interface VersionSet {
 /** A development tag: 0.0.0 with a prerelease (0.0.0-latest, 0.0.0-<sha>). */
 export function isDevVersion(version: string): boolean {
   const v = semver.parse(version);
-  return v !== null && v.major === 0 && v.minor === 0 && v.patch === 0 && v.prerelease.length > 0;
+  return v !== null && isDev(v);
 }
+
+const isDev = (v: semver.SemVer) => v.major === 0 && v.minor === 0 && v.patch === 0 && v.prerelease.length > 0;
 
 /**
  * Reads raw tags or index versions. `oci`: Helm stores '+' as '_' in OCI tags, so '_' is read
  * as '+'. Anything that is not strictly `v?MAJOR.MINOR.PATCH[-pre][+build]` is set aside.
  */
 export function collectVersions(raw: readonly string[], options: { oci: boolean }): VersionSet {
-  const byVersion = new Map<string, AvailableVersion>();
+  // Each tag is parsed once; the sort compares the parsed versions (a registry lists thousands).
+  const byVersion = new Map<string, { entry: AvailableVersion; parsed: semver.SemVer }>();
   const nonSemver: string[] = [];
   const dev: string[] = [];
   for (const tag of raw) {
@@ -42,19 +45,20 @@ export function collectVersions(raw: readonly string[], options: { oci: boolean 
       nonSemver.push(tag);
       continue;
     }
-    const version = parsed.build.length ? `${parsed.version}+${parsed.build.join(".")}` : parsed.version;
-    if (isDevVersion(version)) {
+    if (isDev(parsed)) {
       dev.push(tag);
       continue;
     }
-    const entry = byVersion.get(version);
-    if (entry) {
-      if (!entry.tags.includes(form)) entry.tags.push(form);
-    } else byVersion.set(version, { version, tags: [form] });
+    const version = parsed.build.length ? `${parsed.version}+${parsed.build.join(".")}` : parsed.version;
+    const known = byVersion.get(version);
+    if (known) {
+      if (!known.entry.tags.includes(form)) known.entry.tags.push(form);
+    } else byVersion.set(version, { entry: { version, tags: [form] }, parsed });
   }
-  const versions = [...byVersion.values()].sort(
-    (a, b) => semver.rcompare(a.version, b.version) || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0),
-  );
+  // Newest first (semver precedence, which ignores build metadata; then the text, for a stable order).
+  const versions = [...byVersion.values()]
+    .sort((a, b) => b.parsed.compare(a.parsed) || (a.entry.version < b.entry.version ? 1 : a.entry.version > b.entry.version ? -1 : 0))
+    .map((v) => v.entry);
   for (const v of versions) v.tags.sort();
   return { versions, nonSemver, dev };
 }

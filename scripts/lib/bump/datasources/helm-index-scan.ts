@@ -13,8 +13,17 @@ export interface ScannedIndex {
   skipped: number;
 }
 
-const indentOf = (line: string) => line.length - line.trimStart().length;
-const isBlankOrComment = (line: string) => /^\s*(#.*)?$/.test(line);
+/** Leading spaces (the scan gives up on any other white space before it starts). */
+function indentOf(line: string): number {
+  let i = 0;
+  while (i < line.length && line.charCodeAt(i) === 32) i++;
+  return i;
+}
+/** Only spaces, or a comment after them (called for every line of an index: no regular expression). */
+function isBlankOrComment(line: string): boolean {
+  const i = indentOf(line);
+  return i === line.length || line.charCodeAt(i) === 35; // '#'
+}
 /** Plain scalars YAML reads as something other than a string (numbers, booleans, null). */
 const NON_STRING =
   /^(?:[-+]?(?:\.\d+|\d[\d_]*(?:\.[\d_]*)?)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|\d+(?::\d+)+(?:\.\d*)?)$/;
@@ -36,7 +45,8 @@ function scalar(raw: string): string | undefined {
 }
 
 export function scanHelmIndex(text: string, chart: string): ScannedIndex | undefined {
-  if (text.includes("\t") || /^(---|\.\.\.)\s*$/m.test(text.replace(/^---\s*\n/, ""))) return undefined;
+  // White space other than spaces and line ends (tabs, form feeds, no-break spaces, a lone \r): a full parse decides.
+  if (/[^\S \n\r]|\r(?!\n)/.test(text) || /^(---|\.\.\.)\s*$/m.test(text.replace(/^---\s*\n/, ""))) return undefined;
   const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   const start = lines.findIndex((l) => /^entries:\s*$/.test(l));
   if (start === -1) return undefined;
