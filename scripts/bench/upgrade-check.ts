@@ -76,7 +76,9 @@ export default async function bench(): Promise<string[]> {
     const checkWarm: number[] = [];
     const upgradeCold: number[] = [];
     const upgradeWarm: number[] = [];
+    const upgradeAfterCheck: number[] = [];
     let warmEvaluated = 0;
+    let afterCheckEvaluated = 0;
     for (let i = 0; i < 3; i++) {
       checkWarm.push((await time(() => check()))[0]);
       checkCold.push((await time(() => check("--no-cache")))[0]);
@@ -88,14 +90,23 @@ export default async function bench(): Promise<string[]> {
         upgradeWarm.push(warm);
         warmEvaluated = m;
       });
+      // The first run after `npm run check` (as in CI, after npm test): the new package's first reconciles are check's renders.
+      await withEmptyCache(async () => {
+        await check();
+        const [first, n] = await time(upgrade);
+        upgradeAfterCheck.push(first);
+        afterCheckEvaluated = n;
+      });
     }
     const cc = median(checkCold);
     const cw = median(checkWarm);
     const uc = median(upgradeCold);
     const uw = median(upgradeWarm);
+    const ua = median(upgradeAfterCheck);
     return [
       `upgrade-check: whole command over ${cases} cases, two packages, up to three reconciles each (${renders} renders); cold, .cache/render-kcl empty (${evaluated} KCL step runs evaluated and stored) ${ms(uc)} vs \`npm run check --no-cache\` ${ms(cc)} → ${ratio(uc, cc)} (target ≤ 3×); vs \`npm run check\` with its cache ${ms(cw)} → ${ratio(uc, cw)}`,
-      `upgrade-check: run again (default: ${warmEvaluated} KCL step runs evaluated, the rest reused from .cache/render-kcl) ${ms(uw)} vs \`npm run check\` with its cache ${ms(cw)} → ${ratio(uw, cw)} (target ≤ 3×)`,
+      `upgrade-check: first run after \`npm run check\` (${afterCheckEvaluated} KCL step runs evaluated, the rest check's) ${ms(ua)} → ${ratio(ua, cc)} of \`npm run check --no-cache\``,
+      `upgrade-check: run again (default: ${warmEvaluated} KCL step runs evaluated, all reused from .cache/render-kcl) ${ms(uw)} vs \`npm run check\` with its cache ${ms(cw)} → ${ratio(uw, cw)} (target ≤ 3×)`,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
