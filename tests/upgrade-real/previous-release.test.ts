@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 import { PREVIOUS_RELEASE_LABEL, previousRelease } from "../../scripts/lib/e2e/previous-release.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { loadPackage, readXrFile, renderXr, type KubeObject } from "../../scripts/lib/render/index.js";
+import { localRenderer } from "../../scripts/lib/render/cases.js";
+import { comparePackages, loadImmutableData } from "../../scripts/lib/upgrade/index.js";
+import { loadLiveStatus } from "../../scripts/lib/upgrade/reconcile.js";
 import { useEngine } from "../helpers/engine.js";
 
 const engine = useEngine({ workers: 2 });
@@ -18,7 +21,9 @@ const xr = (name: string) => readXrFile(join(ROOT, "tests", "cases", `${name}.ya
 describe("the derived previous release", () => {
   it("leaves the current package untouched and keeps every composition's name and selector labels", () => {
     expect(loadPackage(PACKAGE_DIR).compositions).toEqual(current.compositions);
-    expect(previous.compositions.map((c) => [c.metadata?.name, c.metadata?.labels])).toEqual(current.compositions.map((c) => [c.metadata?.name, c.metadata?.labels]));
+    expect(previous.compositions.map((c) => [c.metadata?.name, c.metadata?.labels])).toEqual(
+      current.compositions.map((c) => [c.metadata?.name, c.metadata?.labels]),
+    );
   });
 
   for (const name of ["azure", "app-envoy-gateway"]) {
@@ -40,4 +45,19 @@ describe("the derived previous release", () => {
       expect(now.resources.length).toBeGreaterThan(old.resources.length + 5);
     });
   }
+
+  it("upgrade-check predicts exactly the stated edits: the notes deleted, the apps added, the labels removed, the Usage's name kept", async () => {
+    const { findings } = await comparePackages(localRenderer(engine), previous, current, [{ case: "azure", xr: xr("azure"), source: "azure" }], {
+      immutable: loadImmutableData(),
+      live: loadLiveStatus(),
+    });
+    const rules = (rule: string) => findings.filter((f) => f.rule === rule).map((f) => f.crn);
+    expect(rules("deleted")).toEqual(["a-team-aks-previous-release-notes"]);
+    expect(rules("metadata-name")).toEqual(["a-team-aks-cluster-kubernetes-usage"]);
+    expect(rules("changed").sort()).toEqual(["a-team-aks-cluster", "a-team-aks-resource-group"]);
+    const oldNames = new Set((await renderXr(engine, previous, xr("azure"))).resources.map((r) => r.name));
+    const added = (await renderXr(engine, current, xr("azure"))).resources.map((r) => r.name).filter((n) => !oldNames.has(n));
+    expect(rules("added").sort()).toEqual(added.sort());
+    expect(added.length).toBeGreaterThan(5);
+  });
 });

@@ -100,6 +100,8 @@ export function previousRelease(pkg: LoadedPackage): LoadedPackage {
     ...pkg,
     dir: `${pkg.dir} (previous release, derived)`,
     compositions,
-    documents: pkg.documents.map((d) => (d.object.kind === "Composition" && byName.has(d.object.metadata?.name) ? { ...d, object: byName.get(d.object.metadata?.name)! } : d)),
+    documents: pkg.documents.map((d) =>
+      d.object.kind === "Composition" && byName.has(d.object.metadata?.name) ? { ...d, object: byName.get(d.object.metadata?.name)! } : d,
+    ),
   };
 }
