@@ -64,8 +64,9 @@ export const MODULES: Record<string, ModuleSource> = {
     crdDir: "package/crds",
     versions: [],
     unavailable:
-      "provider-gcp v2 (the first release with namespaced *.gcp.m.upbound.io groups) is not a valid Go module version: " +
-      "its go.mod declares github.com/upbound/provider-gcp without the /v2 suffix, so the Go module proxy cannot serve v2.x; " +
+      "provider-gcp v2 (the first release with namespaced *.gcp.m.upbound.io groups) cannot be had from the Go module proxy: " +
+      "v2.0.0–v2.2.0 declare the module github.com/upbound/provider-gcp without the /v2 suffix (not a valid Go module version), " +
+      "and the proxy refuses github.com/upbound/provider-gcp/v2, which v2.3.0 and later declare (403 for v2.3.0–v2.6.0); " +
       "the newest version it serves, v1.14.0, has only the cluster-scoped *.gcp.upbound.io groups",
   },
   "function-kcl": {
