@@ -4,7 +4,7 @@
  * sides it compares, so a wrong prediction shows as a mismatch.
  */
 import { describe, expect, it } from "vitest";
-import { observedEffects, predictedEffects, type LiveComposed } from "../../scripts/lib/e2e/upgrade.js";
+import { compareEffects, observedEffects, predictedEffects, type LiveComposed } from "../../scripts/lib/e2e/upgrade.js";
 import type { Finding } from "../../scripts/lib/upgrade/types.js";
 
 const live = (crn: string, uid: string, view: Record<string, unknown> = { spec: { a: 1 } }, name = crn): LiveComposed => ({
@@ -62,5 +62,39 @@ describe("predicted effects", () => {
       h: "updated",
       i: "replaced",
     });
+  });
+});
+
+describe("prediction against observation", () => {
+  const observed = observedEffects(
+    [live("a", "u1"), live("b", "u2"), live("c", "u3")],
+    [live("b", "u2", { spec: { a: 2 } }), live("c", "u3"), live("d", "u4")],
+  );
+  it("agrees when upgrade-check named every effect", () => {
+    const predicted = new Map<string, "deleted" | "created" | "updated">([
+      ["a", "deleted"],
+      ["b", "updated"],
+      ["d", "created"],
+    ]);
+    const r = compareEffects(predicted, observed, false);
+    expect(r.mismatches).toEqual([]);
+    expect(r.verdicts.map((v) => `${v.crn} ${v.observed}`)).toEqual(["a deleted", "b updated", "c unchanged", "d created"]);
+  });
+
+  it("names each resource whose fate upgrade-check got wrong or did not mention", () => {
+    const r = compareEffects(new Map([["a", "deleted"]]), observed, false);
+    expect(r.mismatches).toEqual([
+      "b: upgrade-check predicted unchanged, Crossplane updated (Object/ns/b updated: spec.a)",
+      "d: upgrade-check predicted unchanged, Crossplane created (created Object/ns/d)",
+    ]);
+  });
+
+  it("with no deletions allowed, a predicted deletion still fails", () => {
+    const predicted = new Map<string, "deleted" | "created" | "updated">([
+      ["a", "deleted"],
+      ["b", "updated"],
+      ["d", "created"],
+    ]);
+    expect(compareEffects(predicted, observed, true).mismatches).toEqual(["a: the upgrade deleted a live resource (deleted Object/ns/a)"]);
   });
 });

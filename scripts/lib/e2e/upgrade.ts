@@ -222,6 +222,29 @@ export function predictedEffects(findings: readonly Finding[]): Map<string, Effe
   return out;
 }
 
+/**
+ * Prediction against observation, per composition resource name (a name neither side mentions
+ * is unchanged on both); with requireNoDeletions every real deletion is a mismatch too.
+ */
+export function compareEffects(
+  predicted: ReadonlyMap<string, Effect>,
+  observed: ReadonlyMap<string, { effect: Effect; detail: string }>,
+  requireNoDeletions: boolean,
+): { verdicts: CrnVerdict[]; mismatches: string[] } {
+  const crns = [...new Set([...predicted.keys(), ...observed.keys()])].sort();
+  const verdicts = crns.map((crn) => {
+    const o = observed.get(crn);
+    return { crn, predicted: predicted.get(crn) ?? "unchanged", observed: o?.effect ?? "unchanged", detail: o?.detail ?? "no live object on either side" };
+  });
+  const mismatches: string[] = [];
+  for (const v of verdicts)
+    if (v.predicted !== v.observed) mismatches.push(`${v.crn}: upgrade-check predicted ${v.predicted}, Crossplane ${v.observed} (${v.detail})`);
+  if (requireNoDeletions)
+    for (const v of verdicts.filter((v) => v.observed === "deleted" || v.observed === "replaced"))
+      mismatches.push(`${v.crn}: the upgrade deleted a live resource (${v.detail})`);
+  return { verdicts, mismatches };
+}
+
 const EFFECTS: Effect[] = ["deleted", "created", "updated", "unchanged", "replaced"];
 
 export async function runRealUpgrade(options: RealUpgradeOptions): Promise<RealUpgradeReport> {
@@ -265,16 +288,8 @@ export async function runRealUpgrade(options: RealUpgradeOptions): Promise<RealU
     if (after[i]!.problem) mismatches.push(`after the upgrade: ${after[i]!.problem}`);
     const predicted = predictedEffects(prediction.findings.filter((f) => f.case === c.case));
     const observed = observedEffects(before[i]!.live, after[i]!.live);
-    const crns = [...new Set([...predicted.keys(), ...observed.keys()])].sort();
-    const verdicts = crns.map((crn) => {
-      const o = observed.get(crn);
-      return { crn, predicted: predicted.get(crn) ?? "unchanged", observed: o?.effect ?? "unchanged", detail: o?.detail ?? "no live object on either side" };
-    });
-    for (const v of verdicts)
-      if (v.predicted !== v.observed) mismatches.push(`${v.crn}: upgrade-check predicted ${v.predicted}, Crossplane ${v.observed} (${v.detail})`);
-    if (options.requireNoDeletions)
-      for (const v of verdicts.filter((v) => v.observed === "deleted" || v.observed === "replaced"))
-        mismatches.push(`${v.crn}: the upgrade deleted a live resource (${v.detail})`);
+    const { verdicts, mismatches: differences } = compareEffects(predicted, observed, options.requireNoDeletions === true);
+    mismatches.push(...differences);
     const counts = Object.fromEntries(EFFECTS.map((e) => [e, verdicts.filter((v) => v.observed === e).length])) as Record<Effect, number>;
     return { case: c.case, readyBefore: before[i]!.ready, readyAfter: after[i]!.ready, verdicts, mismatches, counts };
   });
