@@ -21,7 +21,8 @@ import { chartCrdSources, obtainChartCrds } from "./chart-crds.js";
 import { goldenManifests, judgeManifests, type AdmissionReport } from "./admission.js";
 import { previousRelease } from "./previous-release.js";
 import { formatRealUpgrade, runRealUpgrade, type RealUpgradeReport } from "./upgrade.js";
-import { localRenderer } from "../render/cases.js";
+import { listCases, localRenderer } from "../render/cases.js";
+import { UserError } from "../errors.js";
 import { loadImmutableData, resolveOldPackage } from "../upgrade/index.js";
 import { loadLiveStatus } from "../upgrade/reconcile.js";
 
@@ -119,6 +120,14 @@ export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpg
   const log = options.log ?? (() => {});
   const after = loadPackage(join(options.root, "package"));
   const before = options.from ? (await resolveOldPackage(options.from, { repoDir: options.root, env: process.env })).pkg : previousRelease(after);
+  const names = options.cases ?? (options.from ? E2E_CASES.map((c) => c.case) : DERIVED_UPGRADE_CASES);
+  const unknown = names.filter(
+    (n) => !existsSync(join(options.root, "tests", "cases", `${n}.yaml`)) || !existsSync(join(options.root, "tests", "golden", `${n}.yaml`)),
+  );
+  if (unknown.length || names.length === 0)
+    throw new UserError(
+      `--cases: ${unknown.length ? `no case ${unknown.join(", ")} (a case is tests/cases/<name>.yaml with its golden file tests/golden/<name>.yaml)` : "no case named"}; cases: ${listCases(join(options.root, "tests", "cases")).join(", ")}`,
+    );
   // Never a running control plane: the older package replaces the Compositions its Clusters use.
   const stateDir = options.stateDir ?? upgradeStateDir();
   if (existsSync(join(stateDir, "state.json"))) await down({ stateDir, log });
@@ -128,7 +137,6 @@ export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpg
       cp.reused ? "real upgrade: reusing the running control plane" : `real upgrade: control plane ready in ${((cp.state.readyMs ?? 0) / 1000).toFixed(1)} s`,
     );
     const derived = new Set((cp.install?.derived ?? []).map((d) => `${d.apiVersion} ${d.kind}`));
-    const names = options.cases ?? (options.from ? E2E_CASES.map((c) => c.case) : DERIVED_UPGRADE_CASES);
     const runnable = names.filter((name) => {
       const golden = join(options.root, "tests", "golden", `${name}.yaml`);
       const standIn = parseRenderStream(readFileSync(golden, "utf8"), golden).find((o) => derived.has(`${o.apiVersion} ${o.kind}`));
