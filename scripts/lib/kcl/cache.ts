@@ -2,7 +2,7 @@
  * A result cache for the KCL runs of composition steps, kept on disk between commands (like
  * function-kcl's own render cache, which reuses the output of byte-identical inputs). A run is
  * looked up by a hash of everything it depends on: the engine's version, the sources, the
- * options and the working directory. Two kinds of programs are cached, so that an entry never
+ * options and, for programs run from files, the working directory. Two kinds of programs are cached, so that an entry never
  * goes stale: source text whose imports are pure standard modules (no file, os, datetime,
  * random, crypto, runtime or relative imports) — the composition steps — and, when the caller
  * names the folders a file program may read (`fileRoots`), programs run from files, keyed also
