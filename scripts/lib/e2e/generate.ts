@@ -18,8 +18,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
-import { toYamlStream } from "../yamlio.js";
+import { readYamlFile, toYamlStream } from "../yamlio.js";
 import { ENVOY_GATEWAY_BUNDLE } from "../verify/data/charts.js";
 
 export const E2E_DIR = "tests/e2e";
@@ -52,13 +51,7 @@ export class E2eGenerationError extends Error {
 }
 
 function readDocs(path: string, display: string): Obj[] {
-  const out: Obj[] = [];
-  for (const doc of parseAllDocuments(readFileSync(path, "utf8"))) {
-    if (doc.errors.length) throw new E2eGenerationError(`${display}: ${doc.errors[0]!.message}`);
-    const v = doc.toJS({ maxAliasCount: -1 }) as unknown;
-    if (v && typeof v === "object" && !Array.isArray(v)) out.push(v as Obj);
-  }
-  return out;
+  return readYamlFile(path, { display, maxAliasCount: -1 }).filter((v): v is Obj => typeof v === "object" && !Array.isArray(v));
 }
 
 const meta = (o: Obj) => (o.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };

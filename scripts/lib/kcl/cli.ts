@@ -3,10 +3,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { execa } from "execa";
-import { parseAllDocuments } from "yaml";
 import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest, type KclYamlOutput } from "./engine.js";
 import { toWire } from "./wire.js";
 import { UserError } from "../errors.js";
+import { parseYamlDocuments } from "../yamlio.js";
 
 export class CliEngine implements KclEngine {
   readonly description: string;
@@ -23,7 +23,7 @@ export class CliEngine implements KclEngine {
 
   async runYaml(request: KclRunRequest): Promise<KclYamlOutput> {
     const yaml = await this.exec(request, "yaml");
-    return { documents: parseAllDocuments(yaml).map((d) => d.toJS() as unknown), yaml };
+    return { documents: parseYamlDocuments(yaml, `the output of ${this.bin} run`), yaml };
   }
 
   private async exec(request: KclRunRequest, format: "json" | "yaml"): Promise<string> {

@@ -10,7 +10,7 @@ import { KclError, type KclEngine } from "../kcl/engine.js";
 import { displayPath } from "../paths.js";
 import { renderXr, RenderError, type RenderOptions } from "./pipeline.js";
 import type { KubeObject, LoadedPackage, RenderedCase, RenderResult } from "./types.js";
-import { parseYamlDocuments } from "./yaml.js";
+import { parseYamlDocuments } from "../yamlio.js";
 
 /** Something that renders an XR with a package: the local engine or the real crossplane render. */
 export interface Renderer {

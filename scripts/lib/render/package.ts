@@ -5,7 +5,8 @@ import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Node } fr
 import { UserError } from "../errors.js";
 import { displayPath } from "../paths.js";
 import type { KubeObject, LoadedPackage } from "./types.js";
-import { isObject, parseYamlDocuments } from "./yaml.js";
+import { isObject } from "./yaml.js";
+import { parseYamlDocuments } from "../yamlio.js";
 
 /** The text of each file a package was loaded from, to point error messages at lines. */
 const packageTexts = new WeakMap<LoadedPackage, Map<string, string>>();

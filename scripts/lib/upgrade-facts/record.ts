@@ -6,14 +6,15 @@
  * tests/upgrade/upgrade.test.ts replays it against the current package.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
 import { listCases, loadPackage, readXrFile, renderXr } from "../render/index.js";
 import type { KubeObject, LoadedPackage, RenderResult } from "../render/types.js";
-import { isObject, parseYamlDocuments } from "../render/yaml.js";
+import { isObject } from "../render/yaml.js";
+import { readYamlFile } from "../yamlio.js";
 import type { Defaulter } from "./live.js";
 import { liveWorld, mergePatch, replayAssert, resolveTree, type Bindings, type ResourceId } from "./replay.js";
 
@@ -80,7 +81,7 @@ function extract(gitDir: string, commit: string, tests: readonly string[]): stri
   return dir;
 }
 
-const docsOf = (file: string): Record<string, unknown>[] => parseYamlDocuments(readFileSync(file, "utf8"), file).filter(isObject) as Record<string, unknown>[];
+const docsOf = (file: string): Record<string, unknown>[] => readYamlFile(file, { display: file }).filter(isObject) as Record<string, unknown>[];
 
 function bindingsOf(list: unknown, into: Bindings): Bindings {
   const out = { ...into };

@@ -15,7 +15,8 @@ import { caseInputs, localRenderer, readObservedFile, readXrFile, type Renderer 
 import { loadPackage } from "../render/package.js";
 import { displayPath } from "../paths.js";
 import type { KubeObject, LoadedPackage } from "../render/types.js";
-import { isObject, parseYamlDocuments } from "../render/yaml.js";
+import { isObject } from "../render/yaml.js";
+import { parseYamlDocuments } from "../yamlio.js";
 import { compareCase, type ImmutableData } from "./diff.js";
 import { DEFAULT_RECONCILES, loadLiveStatus, reconcile, type LiveStatusEntry, type ReconcileInput } from "./reconcile.js";
 import { resolveOldPackage, type OldPackage } from "./source.js";

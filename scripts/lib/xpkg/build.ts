@@ -49,7 +49,8 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
   try {
     sources = readPackageSources(packageDir);
   } catch (err) {
-    throw new UserError(`cannot read the package: ${(err as Error).message}`);
+    if (err instanceof UserError) throw new UserError(`cannot read the package: ${err.message}`, { cause: err });
+    throw err;
   }
   const name = (sources.meta.object.metadata as { name?: unknown } | undefined)?.name;
   if (typeof name !== "string" || !NAME.test(name)) {

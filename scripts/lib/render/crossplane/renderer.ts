@@ -23,7 +23,8 @@ import {
 } from "../pipeline.js";
 import { startStandinFunctionKcl, STANDIN_SOURCE_NAME, type StandinServer } from "../standin-function-kcl.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "../types.js";
-import { isObject, parseYamlDocuments, sortKeys, toYamlDocs } from "../yaml.js";
+import { isObject, sortKeys, toYamlDocs } from "../yaml.js";
+import { parseYamlDocuments } from "../../yamlio.js";
 import { isProcessAlive } from "../../process.js";
 import { onProcessExit } from "./cleanup.js";
 import { startFunctionProcess, type FunctionProcess } from "./function-process.js";
