@@ -10,6 +10,7 @@ import { execa } from "execa";
 import semver from "semver";
 import { UserError } from "./errors.js";
 import { hashFolder, writeFileAtomic } from "./fsutil.js";
+import { goModDownload } from "./gomod.js";
 import { waitForLock } from "./lock.js";
 import { displayPath, ROOT, TOOLS_DIR } from "./paths.js";
 
@@ -207,19 +208,14 @@ export async function ensureGoBuild(
     const env: Record<string, string> = { GOFLAGS: "-mod=readonly" };
     let dir: string;
     if (pin.source === "go") {
-      const dl = await runWithProgress(name, "go", ["mod", "download", "-json", `${pin.module}@${pin.version}`], { env }, () => {});
-      let unpacked: string | undefined;
-      try {
-        unpacked = (JSON.parse(String(dl.stdout)) as { Dir?: string; Error?: string }).Dir;
-      } catch {
-        /* reported below */
-      }
-      if (dl.exitCode !== 0 || !unpacked) {
+      const dl = await goModDownload(pin.module, pin.version, { env });
+      if (!dl.ok) {
         throw new UserError(
-          `cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`,
+          `cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${dl.message}\n` +
+            `Check GOPROXY and the network, or point ${envName} to a ${name} binary.`,
         );
       }
-      dir = unpacked;
+      dir = dl.dir;
     } else {
       dir = resolve(ROOT, pin.dir);
     }

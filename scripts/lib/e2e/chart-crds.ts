@@ -7,7 +7,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fetchModule } from "../validate/gomod.js";
+import { fetchModule } from "../gomod.js";
 import { readYamlDocs, type KubeObject } from "../cluster/kube.js";
 
 export interface ChartCrdSource {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import semver from "semver";
 import type { KubeObject } from "../render/types.js";
 import { parseYamlDocuments } from "../yamlio.js";
-import { escapeModulePath, fetchModule } from "./gomod.js";
+import { escapeModulePath, fetchModule } from "../gomod.js";
 import { CROSSPLANE_GROUPS, MODULES, packageFor, PACKAGES, type PackageSchemas } from "./sources.js";
 
 export type Log = (line: string) => void;

@@ -1,7 +1,13 @@
 /**
- * Fetches one Go module version through the go command (`go mod download -json`), which takes
- * it from GOPROXY and checks it against the checksum database. A module already in the
- * machine's module cache is used where it is; any other is downloaded into a scratch module
+ * Go modules through the go command, the one place that runs `go mod download -json`.
+ *
+ * `goModDownload` downloads one module version (from GOPROXY, checked against the checksum
+ * database) and returns its directory or a failure sorted into: version not served (final),
+ * network trouble (try later), anything else. The toolchain installer, the crossplane protos,
+ * Envoy Gateway's module and the providers' CRDs all fetch through it.
+ *
+ * `fetchModule` is for modules read once and thrown away (the providers' CRDs): one already in
+ * the machine's module cache is used where it is; any other is downloaded into a scratch module
  * cache that the caller removes once it has copied what it needs, so that the machine's cache
  * does not grow by hundreds of megabytes of provider source.
  */
@@ -41,23 +47,47 @@ async function defaultModCache(): Promise<string | undefined> {
   return goModCache || undefined;
 }
 
-async function download(module: string, version: string, modCache: string, extraEnv: Record<string, string>): Promise<{ dir?: string; error?: string }> {
-  const env = { GOMODCACHE: modCache, GOFLAGS: "-modcacherw", GOWORK: "off", GO111MODULE: "on", ...extraEnv };
+export type GoModDownload = { ok: true; dir: string } | { ok: false; kind: FetchFailure; message: string; goMissing: boolean };
+
+export interface GoModDownloadOptions {
+  /** Added to the environment (GOFLAGS, GOMODCACHE, GONOSUMDB, …). */
+  env?: Record<string, string>;
+  /** Where go runs (default: the system's temporary folder, outside any module). */
+  cwd?: string;
+  /** Milliseconds before the download is given up (default: no limit). */
+  timeout?: number;
+}
+
+/** `go mod download -json module@version`: the unpacked module's directory, or why not (go's own message, trimmed). */
+export async function goModDownload(module: string, version: string, options: GoModDownloadOptions = {}): Promise<GoModDownload> {
+  const failed = (message: string, goMissing = false): GoModDownload => ({ ok: false, kind: classifyGoError(message), message, goMissing });
   let r;
   try {
-    r = await execa("go", ["mod", "download", "-json", `${module}@${version}`], { cwd: tmpdir(), env, reject: false, timeout: 600_000 });
+    r = await execa("go", ["mod", "download", "-json", `${module}@${version}`], {
+      cwd: options.cwd ?? tmpdir(),
+      reject: false,
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.timeout ? { timeout: options.timeout } : {}),
+    });
   } catch (err) {
-    return { error: `cannot run go: ${(err as Error).message}` };
+    return failed(`cannot run go: ${(err as Error).message}`);
   }
-  if (r.failed && /ENOENT/.test(String(r.message ?? ""))) return { error: "the go command is not installed (needed to fetch CRDs from the Go module proxy)" };
+  if (r.exitCode === undefined && /ENOENT/.test(String(r.message ?? ""))) return failed("the go command is not installed", true);
   let parsed: { Dir?: string; Error?: string } = {};
   try {
     parsed = JSON.parse(String(r.stdout)) as typeof parsed;
   } catch {
     /* reported below */
   }
-  if (r.exitCode === 0 && parsed.Dir) return { dir: parsed.Dir };
-  return { error: (parsed.Error ?? String(r.stderr || r.stdout)).trim() || `go mod download exited ${r.exitCode}` };
+  if (r.exitCode === 0 && parsed.Dir) return { ok: true, dir: parsed.Dir };
+  return failed((parsed.Error ?? String(r.stderr || r.stdout)).trim() || `go mod download exited ${r.exitCode ?? `on ${r.signal ?? "an error"}`}`);
+}
+
+async function download(module: string, version: string, modCache: string, extraEnv: Record<string, string>): Promise<{ dir?: string; error?: string }> {
+  const env = { GOMODCACHE: modCache, GOFLAGS: "-modcacherw", GOWORK: "off", GO111MODULE: "on", ...extraEnv };
+  const r = await goModDownload(module, version, { env, timeout: 600_000 });
+  if (r.ok) return { dir: r.dir };
+  return { error: r.goMissing ? "the go command is not installed (needed to fetch CRDs from the Go module proxy)" : r.message };
 }
 
 export async function fetchModule(module: string, version: string, scratchDir: string): Promise<FetchOutcome> {
