@@ -3,7 +3,7 @@ import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
 import { writeFileAtomic } from "./lib/fsutil.js";
 import { createEngine } from "./lib/kcl/index.js";
-import { CACHE_DIR, PACKAGE_DIR, ROOT } from "./lib/paths.js";
+import { CACHE_DIR, PACKAGE_DIR, ROOT, CASES_DIR } from "./lib/paths.js";
 import { loadPackage } from "./lib/render/index.js";
 import { loadPins } from "./lib/tools.js";
 import { crdDefaulter } from "./lib/upgrade-facts/live.js";
@@ -46,7 +46,7 @@ await main(async () => {
       gitDir: positionals[0]!,
       commit,
       repository: "github.com/vfarcic/crossplane-kubernetes",
-      casesDir: join(ROOT, "tests", "cases"),
+      casesDir: CASES_DIR,
       defaulter: crdDefaulter(schemas.crds),
     });
     writeFileAtomic(output, JSON.stringify(facts, null, 1) + "\n");

@@ -12,12 +12,13 @@ import { execa } from "execa";
 import { measure, ms, ratio } from "../lib/bench/stats.js";
 import type { KclEngine, KclRunRequest } from "../lib/kcl/engine.js";
 import { createEngine } from "../lib/kcl/index.js";
-import { PACKAGE_DIR, ROOT } from "../lib/paths.js";
-import { caseInputs, loadPackage, renderCasesWith, localRenderer, type Renderer } from "../lib/render/index.js";
+import { PACKAGE_DIR, ROOT, CASES_DIR } from "../lib/paths.js";
+import { caseInputs, renderCasesWith } from "../lib/cases.js";
+import { loadPackage, localRenderer, type Renderer } from "../lib/render/index.js";
 import { createCrossplaneRenderer } from "../lib/render/crossplane/renderer.js";
 import { cachingEngine } from "../lib/kcl/cache.js";
 
-const CASES = join(ROOT, "tests", "cases");
+const CASES = CASES_DIR;
 
 /** The engine, recording every request it runs. */
 function recording(engine: KclEngine): { engine: KclEngine; requests: KclRunRequest[] } {

@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { median, ms, ratio } from "../lib/bench/stats.js";
-import { PACKAGE_DIR, ROOT } from "../lib/paths.js";
+import { PACKAGE_DIR, ROOT, LAYOUT } from "../lib/paths.js";
 import { readYamlFile, toYamlStream } from "../lib/yamlio.js";
 
 /** package/ with a comment appended to every inline KCL source. */
 function oldPackageCopy(dir: string): string {
-  const out = join(dir, "package");
+  const out = join(dir, LAYOUT.package);
   mkdirSync(out, { recursive: true });
   for (const file of readdirSync(PACKAGE_DIR).filter((f) => /\.ya?ml$/.test(f))) {
     const docs = readYamlFile(join(PACKAGE_DIR, file)) as Record<string, unknown>[];

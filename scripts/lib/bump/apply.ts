@@ -11,6 +11,7 @@ import { UserError } from "../errors.js";
 import { readIfExists, writeFileAtomic } from "../fsutil.js";
 import { discardJournal, readJournal, recordStep, sha256, stopRecordedStep, writeJournal, JOURNAL_DIR, type Snapshot } from "./journal.js";
 import { APPS_FILE, extractPins, replacePinValue } from "./kclfile.js";
+import { LAYOUT } from "../paths.js";
 
 export interface Step {
   /** As shown to people: "build", "check --update", "verify". */
@@ -28,7 +29,7 @@ export const STEPS: readonly Step[] = [
 ];
 
 /** What a bump may touch; all of it is restored on failure. */
-export const TOUCHED = [APPS_FILE, "package", "tests/golden", "tests/e2e"];
+export const TOUCHED = [APPS_FILE, LAYOUT.package, LAYOUT.golden, LAYOUT.e2e];
 
 export interface StepOutcome {
   name: string;

@@ -18,7 +18,7 @@ import type { InstallReport } from "./install.js";
 export { DEFAULT_STATE_DIR } from "./state.js";
 export type { ClusterState } from "./state.js";
 
-export type Log = (line: string) => void;
+import type { Log } from "../tools.js";
 
 export interface UpOptions {
   stateDir?: string;

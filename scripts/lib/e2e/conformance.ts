@@ -16,6 +16,7 @@ import type { KclEngine } from "../kcl/engine.js";
 import { renderXr, type KubeObject as RenderObject, type LoadedPackage } from "../render/index.js";
 import { sortKeys } from "../render/yaml.js";
 import type { Kube, KubeObject } from "../cluster/kube.js";
+import { ANNOTATION_RESOURCE_NAME } from "../paths.js";
 
 export interface ConformanceResult {
   case: string;
@@ -25,7 +26,7 @@ export interface ConformanceResult {
   compared: number;
 }
 
-const ANNOTATION = "crossplane.io/composition-resource-name";
+const ANNOTATION = ANNOTATION_RESOURCE_NAME;
 
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => !!v && typeof v === "object" && !Array.isArray(v);

@@ -20,8 +20,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readYamlFile, toYamlStream } from "../yamlio.js";
 import { ENVOY_GATEWAY_BUNDLE } from "../verify/data/charts.js";
+import { LAYOUT, ANNOTATION_RESOURCE_NAME } from "../paths.js";
 
-export const E2E_DIR = "tests/e2e";
+export const E2E_DIR = LAYOUT.e2e;
 
 /** The cases that become end-to-end tests: each cloud, and Envoy Gateway with the AI Gateway on two clouds. */
 export const E2E_CASES: readonly { case: string; what: string }[] = [
@@ -37,7 +38,7 @@ export const E2E_CASES: readonly { case: string; what: string }[] = [
 const AI_GATEWAY_OBJECT_KINDS = ["GatewayClass", "Gateway"];
 const AI_GATEWAY_CRDS = /^(inferencepools|inferenceobjectives)\./;
 
-const ANNOTATION = "crossplane.io/composition-resource-name";
+const ANNOTATION = ANNOTATION_RESOURCE_NAME;
 const LABEL = "crossplane.io/composite";
 const XRD_NAME_FALLBACK = "clusters.devopstoolkit.ai";
 

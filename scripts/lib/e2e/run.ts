@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { APPS_FILE, extractPins } from "../bump/kclfile.js";
-import { CACHE_DIR } from "../paths.js";
+import { CACHE_DIR, LAYOUT } from "../paths.js";
 import { up, type ControlPlane } from "../cluster/index.js";
 import { installPackage, type MissingKind } from "../cluster/install.js";
 import { E2E_CASES, E2E_DIR } from "./generate.js";
@@ -19,7 +19,7 @@ import { checkConformance, type ConformanceResult } from "./conformance.js";
 import { chartCrdSources, obtainChartCrds } from "./chart-crds.js";
 import { goldenManifests, judgeManifests, type AdmissionReport } from "./admission.js";
 
-export type Log = (line: string) => void;
+import type { Log } from "../tools.js";
 
 export interface E2eOptions {
   root: string;
@@ -81,7 +81,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
     const derived = install?.derived ?? [];
     const notRun: { case: string; reason: string }[] = [];
     const runnable = E2E_CASES.filter((c) => {
-      const golden = join(options.root, "tests", "golden", `${c.case}.yaml`);
+      const golden = join(options.root, LAYOUT.golden, `${c.case}.yaml`);
       const kinds = parseRenderStream(readFileSync(golden, "utf8"), golden).map((o) => `${o.apiVersion} ${o.kind}`);
       const standIn = derived.filter((d) => kinds.includes(`${d.apiVersion} ${d.kind}`));
       if (standIn.length)
@@ -106,11 +106,11 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
     const passed = Number(/-\s*Passed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
     const failed = Number(/-\s*Failed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
     log("conformance: what Crossplane composed against npm run render of the same XR and observed state…");
-    const pkg = loadPackage(join(options.root, "package"));
+    const pkg = loadPackage(join(options.root, LAYOUT.package));
     const conformance = await withEngine(async (engine) => {
       const out: ConformanceResult[] = [];
       for (const c of runnable)
-        out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, "tests", "cases", `${c.case}.yaml`)) as RenderObject));
+        out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, LAYOUT.cases, `${c.case}.yaml`)) as RenderObject));
       return out;
     });
     const missing = install?.missing ?? [];

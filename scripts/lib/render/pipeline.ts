@@ -26,14 +26,14 @@ import type { FnRequest, FnResponse, FnState, StepFunction } from "./fn.js";
 import { isAutoReadyFunction, runAutoReady } from "./function-auto-ready.js";
 import { FunctionFatal, isKclInput, runFunctionKcl } from "./function-kcl.js";
 import { fileOf, locateStepSource } from "./package.js";
-import { displayPath } from "../paths.js";
+import { displayPath, ANNOTATION_RESOURCE_NAME } from "../paths.js";
 import { stepOrigin } from "./step-origin.js";
 import { findXrd, selectComposition } from "./select.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "./types.js";
 import { isObject, jsonCopy, sortKeys } from "./yaml.js";
 import { join } from "node:path";
 
-export const ANNOTATION_RESOURCE_NAME = "crossplane.io/composition-resource-name";
+export { ANNOTATION_RESOURCE_NAME };
 export const LABEL_COMPOSITE = "crossplane.io/composite";
 const LABEL_CLAIM_NAME = "crossplane.io/claim-name";
 const LABEL_CLAIM_NAMESPACE = "crossplane.io/claim-namespace";

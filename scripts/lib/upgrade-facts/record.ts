@@ -11,12 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
-import { listCases, loadPackage, readXrFile, renderXr } from "../render/index.js";
+import { listCases } from "../cases.js";
+import { loadPackage, readXrFile, renderXr } from "../render/index.js";
 import type { KubeObject, LoadedPackage, RenderResult } from "../render/types.js";
 import { isObject } from "../render/yaml.js";
 import { readYamlFile } from "../yamlio.js";
 import type { Defaulter } from "./live.js";
 import { liveWorld, mergePatch, replayAssert, resolveTree, type Bindings, type ResourceId } from "./replay.js";
+import { LAYOUT } from "../paths.js";
 
 /** The namespace the replayed Clusters live in (Chainsaw's $namespace). */
 export const REPLAY_NAMESPACE = "upgrade-replay";
@@ -147,7 +149,7 @@ export async function recordFacts(engine: KclEngine, options: RecordOptions): Pr
   const tests = options.tests ?? TESTS;
   const root = extract(options.gitDir, options.commit, tests);
   try {
-    const pkg = loadPackage(join(root, "package"));
+    const pkg = loadPackage(join(root, LAYOUT.package));
     const facts: UpgradeFacts = { source: { repository: options.repository, commit: options.commit }, states: [], asserts: [], notRenderable: [] };
     for (const test of tests) await replayTest(engine, pkg, root, test, facts, options.defaulter);
     for (const c of listCases(options.casesDir)) {

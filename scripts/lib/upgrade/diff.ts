@@ -5,7 +5,7 @@
 import type { ComposedResource, KubeObject, RenderResult } from "../render/types.js";
 import { isObject } from "../render/yaml.js";
 import { deletionEffect, describeObject, foldGroup, keptBy } from "./effects.js";
-import type { FieldChange, Finding } from "./types.js";
+import type { FieldChange, UpgradeFinding } from "./types.js";
 
 export interface ImmutableField {
   group: string;
@@ -134,7 +134,7 @@ function chartVersion(o: KubeObject): string | undefined {
   return typeof chart.version === "string" ? chart.version : undefined;
 }
 
-function deleted(caseName: string, r: ComposedResource): Finding {
+function deleted(caseName: string, r: ComposedResource): UpgradeFinding {
   const o = r.object;
   const kept = keptBy(o);
   if (kept)
@@ -169,7 +169,7 @@ function changed(
   data: ImmutableData,
   resolveOld: RefResolver,
   resolveNew: RefResolver,
-): Finding[] {
+): UpgradeFinding[] {
   const a = before.object;
   const b = after.object;
   const resource = describeObject(a);
@@ -187,10 +187,10 @@ function changed(
   }
   const changes = diffValues(a, b);
   if (changes.length === 0) return [];
-  const out: Finding[] = [];
+  const out: UpgradeFinding[] = [];
   const group = foldGroup(a.apiVersion);
   const flagged = new Set<string>();
-  const flag = (f: Finding, paths: string[]) => {
+  const flag = (f: UpgradeFinding, paths: string[]) => {
     out.push(f);
     for (const p of paths) flagged.add(p);
   };
@@ -287,8 +287,8 @@ function changed(
 }
 
 /** Findings of one case. */
-export function compareCase(caseName: string, before: RenderResult, after: RenderResult, data: ImmutableData): Finding[] {
-  const out: Finding[] = [];
+export function compareCase(caseName: string, before: RenderResult, after: RenderResult, data: ImmutableData): UpgradeFinding[] {
+  const out: UpgradeFinding[] = [];
   if (before.composition !== after.composition) {
     out.push({
       rule: "composition-selection",

@@ -15,7 +15,7 @@ import { parseYamlDocuments } from "../yamlio.js";
 import { escapeModulePath, fetchModule } from "../gomod.js";
 import { CROSSPLANE_GROUPS, MODULES, packageFor, PACKAGES, type PackageSchemas } from "./sources.js";
 
-export type Log = (line: string) => void;
+import type { Log } from "../tools.js";
 
 export interface CrdFile {
   group: string;

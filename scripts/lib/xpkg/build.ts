@@ -10,6 +10,7 @@ import { environmentError, UserError } from "../errors.js";
 import { readXpkg, packageStream, examplesStream, XpkgFormatError } from "./archive.js";
 import { compareExamplesStream, comparePackageStream, readPackageSources } from "./contents.js";
 import type { ResolvedVersion } from "./version.js";
+import { LAYOUT } from "../paths.js";
 
 export interface BuildOptions {
   root: string;
@@ -37,7 +38,7 @@ const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
   const root = options.root;
-  const packageDir = resolve(options.packageDir ?? join(root, "package"));
+  const packageDir = resolve(options.packageDir ?? join(root, LAYOUT.package));
   const examplesDir = resolve(options.examplesDir ?? join(root, "examples"));
   const distDir = resolve(options.distDir ?? join(root, "dist"));
   const show = (p: string) => relative(root, p) || ".";

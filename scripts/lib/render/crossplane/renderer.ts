@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import type { KclEngine } from "../../kcl/engine.js";
 import { ensureGoTool, type Log } from "../../tools.js";
-import type { Renderer } from "../cases.js";
+import type { Renderer } from "../renderer.js";
 import {
   checkObservedComposed,
   locatedKclMessage,

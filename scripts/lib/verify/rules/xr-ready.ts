@@ -14,9 +14,10 @@
 import { at, isMap, renderedCases, str } from "../resources.js";
 import type { ComposedResource, KubeObject } from "../../render/types.js";
 import type { Rule, RuleFinding } from "../types.js";
+import { ANNOTATION_RESOURCE_NAME } from "../../paths.js";
 
 const READY_ANNOTATION = "krm.kcl.dev/ready";
-const CRN = "crossplane.io/composition-resource-name";
+const CRN = ANNOTATION_RESOURCE_NAME;
 
 /** Kinds whose controllers never write a Ready condition. */
 const neverReportsReady = (o: KubeObject) => /(^|Cluster)ProviderConfig$/.test(o.kind);
