@@ -52,7 +52,8 @@ await main(async () => {
     writeFileAtomic(output, JSON.stringify(facts, null, 1) + "\n");
     const held = facts.asserts.filter((a) => a.oldPackage.length === 0).length;
     process.stderr.write(
-      `${relative(process.cwd(), output)}: ${facts.states.length} states, ${facts.asserts.length} asserted resources (${held} hold on dot-kubernetes's own render), ${facts.notRenderable.length} case(s) it cannot render\n`,
+      `${relative(process.cwd(), output)}: ${facts.states.length} states, ${facts.asserts.length} asserted resources (${held} hold on dot-kubernetes's own ` +
+        `render), ${facts.notRenderable.length} case(s) it cannot render\n`,
     );
     for (const a of facts.asserts.filter((x) => x.oldPackage.length > 0))
       process.stderr.write(`  does not hold on the old package: ${a.id}: ${a.oldPackage.join("; ")}\n`);

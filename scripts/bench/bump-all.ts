@@ -85,7 +85,8 @@ export default async function bumpAllBench(): Promise<string[]> {
     return [
       `${refs.length} charts (${refs.length - helmRefs.length} OCI with ${PAGE}-tag pages, ${helmRefs.length} Helm index), ${moves} moves planned`,
       `slowest single chart: ${slowest.chart}, median ${ms(slowest.ms)} of ${RUNS}; all ${refs.length} one after another: ${ms(sum)}`,
-      `bump --all --dry-run (4 at a time): median ${ms(plan)} of ${RUNS} (registry lookups ${ms(median(lookups.slice(WARMUP)))}); one at a time: ${ms(sequential)}`,
+      `bump --all --dry-run (4 at a time): median ${ms(plan)} of ${RUNS} (registry lookups ${ms(median(lookups.slice(WARMUP)))}); one at a time: ` +
+        `${ms(sequential)}`,
       `plan / slowest chart: ${ratio(plan, slowest.ms)} (target < 2×); one at a time / 4 at a time: ${ratio(sequential, plan)}`,
     ];
   } finally {

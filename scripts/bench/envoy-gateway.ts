@@ -63,7 +63,8 @@ export default async function bench(): Promise<string[]> {
     const validatorFloor = await measure(() => runValidator(validator, [{ id: "x", config }]), 7, 1);
     return [
       `releases judged: ${judged.length} gateway-helm Releases in ${cases.length} cases, Envoy Gateway ${versions.join(", ")}`,
-      `real chart + real validator, all Releases: ${ms(real)} (budget ${ms(BUDGET_MS)}: ${real <= BUDGET_MS ? "within" : "OVER"}; unchanged Releases reuse their cached helm output)`,
+      `real chart + real validator, all Releases: ${ms(real)} (budget ${ms(BUDGET_MS)}: ${real <= BUDGET_MS ? "within" : "OVER"}; unchanged Releases reuse ` +
+        `their cached helm output)`,
       `  the same with helm templating every Release anew: ${ms(fresh)} (budget ${ms(BUDGET_MS)}: ${fresh <= BUDGET_MS ? "within" : "OVER"})`,
       `  floor: one helm template ${ms(helmFloor)}, one validator process ${ms(validatorFloor)} (real/floor ${ratio(real, helmFloor + validatorFloor)})`,
       `built-in model, same Releases: ${ms(model)} (real/model ${ratio(real, model)})`,

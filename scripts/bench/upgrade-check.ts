@@ -68,7 +68,9 @@ export default async function bench(): Promise<string[]> {
     const u = median(upgradeTimes);
     const w = median(warmTimes);
     return [
-      `upgrade-check: whole command over ${cases} cases, two packages, up to three reconciles each (${renders} renders), every KCL step evaluated (--no-cache; the default only reads check's cache, a few % less) ${ms(u)} vs \`npm run check\` on the same cases (with its cache) ${ms(c)} → ${ratio(u, c)} (target ≤ 3×)`,
+      `upgrade-check: whole command over ${cases} cases, two packages, up to three reconciles each (${renders} renders), every KCL step evaluated ` +
+        `(--no-cache; the default only reads check's cache, a few % less) ${ms(u)} vs \`npm run check\` on the same cases (with its cache) ${ms(c)} → ` +
+        `${ratio(u, c)} (target ≤ 3×)`,
       `upgrade-check: with --write-cache, its own KCL step results reused from an earlier run ${ms(w)} → ${ratio(w, c)} of \`npm run check\``,
     ];
   } finally {

@@ -25,14 +25,24 @@ export function escapeModulePath(path: string): string {
   return path.replace(/[A-Z]/g, (c) => "!" + c.toLowerCase());
 }
 
+const OFFLINE = new RegExp(
+  [
+    "disabled by GOPROXY=off",
+    "dial tcp",
+    "no such host",
+    "i/o timeout",
+    "connection refused",
+    "network is unreachable",
+    "TLS handshake timeout",
+    "context deadline exceeded",
+    "connection reset",
+  ].join("|"),
+  "i",
+);
+
 /** Sorts a go error into: version not served (final), network trouble (try later), anything else. */
 export function classifyGoError(message: string): FetchFailure {
-  if (
-    /disabled by GOPROXY=off|dial tcp|no such host|i\/o timeout|connection refused|network is unreachable|TLS handshake timeout|context deadline exceeded|connection reset/i.test(
-      message,
-    )
-  )
-    return "offline";
+  if (OFFLINE.test(message)) return "offline";
   if (/\b(403|404|410)\b|requires go >=|not available|unknown revision|invalid version|no matching versions|not found/i.test(message)) return "unavailable";
   return "failed";
 }

@@ -148,7 +148,8 @@ export function planAll(input: AllPlanInput): AllPlan {
     if (!pair) {
       const verdict = checkCompatibility(ai.value, eg.value, input.compatibility);
       plan.notes.push(
-        `AI Gateway ${ai.value} and Envoy Gateway ${eg.value} stay as they are: no allowed pair is in the compatibility table (data/compatibility.json); the current pins: ${verdict.message}`,
+        `AI Gateway ${ai.value} and Envoy Gateway ${eg.value} stay as they are: no allowed pair is in the compatibility table (data/compatibility.json); ` +
+          `the current pins: ${verdict.message}`,
       );
       chosen.set(ai.variable, { option: aiOpts.options.at(-1)! });
       chosen.set(eg.variable, { option: egOpts.options.at(-1)! });
@@ -210,7 +211,8 @@ export function planAll(input: AllPlanInput): AllPlan {
     const { value, styleKept } = formatLike(pin.value, available);
     if (!styleKept)
       plan.notes.push(
-        `_${pin.variable}: the registry has no ${pin.value.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${available.version}; writing ${value} as listed`,
+        `_${pin.variable}: the registry has no ${pin.value.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${available.version}; writing ${value} as ` +
+          `listed`,
       );
     const resolved = (input.lookups.get(pin.variable) as { ok: true; resolved: ResolvedChart[] }).resolved;
     plan.moves.push({

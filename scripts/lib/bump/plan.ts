@@ -99,7 +99,8 @@ export function makePlan(input: PlanInput): PlanResult {
     }
     if (cmp < 0 && !input.allowDowngrade) {
       refusals.push(
-        `the newest version of ${chartsOf(req.pin)} matching ${shellArg(req.range)} is ${chosen.version}, older than the current pin ${current} (_${req.pin.variable}); ` +
+        `the newest version of ${chartsOf(req.pin)} matching ${shellArg(req.range)} is ${chosen.version}, older than the current pin ${current} ` +
+          `(_${req.pin.variable}); ` +
           `pass --allow-downgrade to move back, or ask for a newer range.`,
       );
       continue;
@@ -107,7 +108,8 @@ export function makePlan(input: PlanInput): PlanResult {
     const { value, styleKept } = formatLike(current, chosen);
     if (!styleKept)
       plan.notes.push(
-        `_${req.pin.variable}: the registry has no ${current.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${chosen.version}; writing ${value} as listed`,
+        `_${req.pin.variable}: the registry has no ${current.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${chosen.version}; writing ${value} as ` +
+          `listed`,
       );
     plan.changes.push({
       pin: req.pin,
@@ -156,7 +158,8 @@ function compatibilityGate(input: PlanInput, plan: Plan): { refusal: string } | 
   fixes.push("or, if the table is out of date, correct data/compatibility.json (verify reads it too), then run the bump again");
   const what =
     verdict.status === "incompatible"
-      ? `${aiDesc} needs Envoy Gateway ${verdict.needsEnvoyGateway}, but ${egDesc} does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI Gateway ${verdict.aiGatewayForEnvoyGateway.length ? verdict.aiGatewayForEnvoyGateway.join(" or ") : "(no supported series)"}`
+      ? `${aiDesc} needs Envoy Gateway ${verdict.needsEnvoyGateway}, but ${egDesc} does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI ` +
+        `Gateway ${verdict.aiGatewayForEnvoyGateway.length ? verdict.aiGatewayForEnvoyGateway.join(" or ") : "(no supported series)"}`
       : `${aiDesc} with ${egDesc}: ${verdict.message}`;
   return {
     refusal: `refusing a pin that breaks the AI Gateway <-> Envoy Gateway compatibility table (data/compatibility.json): ${what}.\n  ${fixes.join("\n  ")}`,

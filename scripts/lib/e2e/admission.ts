@@ -89,7 +89,9 @@ export async function judgeManifests(
         object: label(manifest),
         cases,
         outcome: "not judged",
-        message: `${(err as Error).message.trim()}${missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""}`,
+        message:
+          (err as Error).message.trim() +
+          (missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""),
       });
       continue;
     }

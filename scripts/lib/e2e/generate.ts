@@ -218,7 +218,9 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
     }
     steps.push({
       name: "xr-ready",
-      description: `Crossplane reports the ${xr.kind} Synced and Ready: every composed resource is ready (the providers' part is played by the provider simulator of \`npm run e2e\`).`,
+      description:
+        `Crossplane reports the ${xr.kind} Synced and Ready: every composed resource is ready (the providers' part is played by the provider ` +
+        `simulator of \`npm run e2e\`).`,
       try: [
         {
           assert: {

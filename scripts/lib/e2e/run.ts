@@ -151,7 +151,8 @@ export function formatE2e(report: E2eReport, verbose = false): string[] {
   const a = report.admission;
   const count = (o: string) => a.verdicts.filter((v) => v.outcome === o).length;
   lines.push(
-    `admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ${count("not judged")} not judged`,
+    `admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ` +
+      `${count("not judged")} not judged`,
   );
   for (const n of a.chartNotes) lines.push(`  chart CRDs ${n.source.chart}: ${n.ok ? n.note : `not obtained: ${n.note}`}`);
   for (const v of a.verdicts.filter((v) => v.outcome !== "admitted")) lines.push(`  ${v.outcome}: ${v.object} [${v.cases.join(", ")}]: ${v.message ?? ""}`);
@@ -168,7 +169,8 @@ export function formatE2e(report: E2eReport, verbose = false): string[] {
     );
   for (const c of report.conformance) {
     lines.push(
-      `conformance ${c.case}: ${c.ok ? `${c.compared} composed resources and the XR status equal the render` : `${c.diffs.length} difference(s) from the render`}`,
+      `conformance ${c.case}: ` +
+        `${c.ok ? `${c.compared} composed resources and the XR status equal the render` : `${c.diffs.length} difference(s) from the render`}`,
     );
     for (const d of c.ok ? [] : c.diffs.slice(0, 20))
       lines.push(

@@ -30,7 +30,8 @@ export class CliEngine implements KclEngine {
     const wire = toWire(request);
     if (wire.compileOnly) {
       throw new UserError(
-        `the kcl CLI (${this.bin}) cannot compile a KCL program without running it, which checking the composition steps' sources needs; unset KCL_BIN to use the pinned kcl-lib engine`,
+        `the kcl CLI (${this.bin}) cannot compile a KCL program without running it, which checking the composition steps' sources needs; unset KCL_BIN to ` +
+          `use the pinned kcl-lib engine`,
       );
     }
     const tmp = mkdtempSync(join(tmpdir(), "kcl-run-"));

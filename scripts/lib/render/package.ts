@@ -53,7 +53,8 @@ export function loadPackageFromFiles(dir: string, files: readonly { file: string
   }
   if (pkg.compositions.length === 0) {
     throw new UserError(
-      `${displayPath(dir)}: the package has no Composition (looked in ${files.length ? files.map((f) => f.file).join(", ") : "no YAML files"}); point --package at a Crossplane package directory`,
+      `${displayPath(dir)}: the package has no Composition (looked in ${files.length ? files.map((f) => f.file).join(", ") : "no YAML files"}); point ` +
+        `--package at a Crossplane package directory`,
     );
   }
   packageTexts.set(pkg, texts);

@@ -51,7 +51,8 @@ export function diffValues(a: unknown, b: unknown, path = "", out: FieldChange[]
 
 const strip = (p: string) => p.replace(/\[(\d+|\*)\]/g, "");
 
-/** Whether the concrete change path is the immutable field, lies inside it or replaces a parent of it (list indexes ignored: a one-item list and an object are alike). */
+/** Whether the concrete change path is the immutable field, lies inside it or replaces a parent of it (list indexes ignored: a one-item list and an object
+ * are alike). */
 function matches(field: ImmutableField, path: string): boolean {
   const p = strip(path);
   const f = strip(field.path);
@@ -180,7 +181,9 @@ function changed(
         ...base,
         rule: "kind-changed",
         severity: "breaking",
-        message: `now composes ${b.apiVersion} ${b.kind} instead of ${a.apiVersion} ${a.kind}: Crossplane stops managing the live ${a.kind} and creates a ${b.kind} under its name`,
+        message:
+          `now composes ${b.apiVersion} ${b.kind} instead of ${a.apiVersion} ${a.kind}: Crossplane stops managing the live ${a.kind} and creates a ` +
+          `${b.kind} under its name`,
         changes: [{ path: "kind", old: a.kind, new: b.kind }],
       },
     ];
@@ -203,7 +206,9 @@ function changed(
         ...base,
         rule: "metadata-name",
         severity: "breaking",
-        message: `name ${show(nameOld)} → ${show(nameNew)}: Crossplane keeps the live name, so references to the new name resolve to nothing${named ? `; ${named.reason}, a fresh install creates another one` : ""}`,
+        message:
+          `name ${show(nameOld)} → ${show(nameNew)}: Crossplane keeps the live name, so references to the new name resolve to ` +
+          `nothing${named ? `; ${named.reason}, a fresh install creates another one` : ""}`,
         changes: [{ path: "metadata.name", old: nameOld, new: nameNew }],
       },
       ["metadata.name"],

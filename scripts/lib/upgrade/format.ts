@@ -56,7 +56,8 @@ export function formatHuman(report: UpgradeReport, options: { colour?: boolean; 
     const fs = report.findings.filter((f) => f.case === c.case).sort((a, b) => rank(a) - rank(b) || (a.crn ?? "").localeCompare(b.crn ?? ""));
     const head =
       c.status === "compared"
-        ? `${c.oldComposition === c.newComposition ? `composition ${c.newComposition}` : `composition ${c.oldComposition} → ${c.newComposition}`}, ${c.oldResources} → ${c.newResources} resources`
+        ? `${c.oldComposition === c.newComposition ? `composition ${c.newComposition}` : `composition ${c.oldComposition} → ${c.newComposition}`}, ` +
+          `${c.oldResources} → ${c.newResources} resources`
         : "not comparable";
     lines.push(bold(`case ${c.case} (${c.file}): ${head}${fs.length ? "" : ", no differences"}`));
     for (const f of fs) lines.push(formatFinding(f, colour));
@@ -64,7 +65,8 @@ export function formatHuman(report: UpgradeReport, options: { colour?: boolean; 
   const s = report.summary;
   for (const a of options.unusedAllow ?? []) lines.push(`note: --allow ${a} acknowledged nothing`);
   lines.push(
-    `${s.failing > 0 ? "upgrade-check failed" : "upgrade-check ok"}: ${s.cases} case${s.cases === 1 ? "" : "s"}${s.notComparable ? ` (${s.notComparable} not comparable)` : ""}: ` +
+    `${s.failing > 0 ? "upgrade-check failed" : "upgrade-check ok"}: ${s.cases} ` +
+      `case${s.cases === 1 ? "" : "s"}${s.notComparable ? ` (${s.notComparable} not comparable)` : ""}: ` +
       `${s.deleted} deleted, ${s.breaking} breaking (${s.allowed} allowed), ${s.warnings} warnings, ${s.changed} changed, ${s.added} added` +
       (s.failing > 0 ? `. Fix the package, or acknowledge a finding with --allow <composition-resource-name|rule>.` : ""),
   );

@@ -90,7 +90,9 @@ export function compareXrds(before: LoadedPackage, after: LoadedPackage): Upgrad
         emit(
           "xrd-label-changed",
           `metadata.labels.${k}`,
-          lb[k] === undefined ? `label ${k}=${String(v)} dropped: tools that select the XRD by it no longer find it` : `label ${k} ${show(v)} → ${show(lb[k])}`,
+          lb[k] === undefined
+            ? `label ${k}=${String(v)} dropped: tools that select the XRD by it no longer find it`
+            : ["label", k, show(v), "→", show(lb[k])].join(" "),
         );
     }
     const va = versions(xa);

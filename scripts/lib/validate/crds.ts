@@ -162,7 +162,9 @@ async function resolveModule(moduleKey: string, constraint: string, groups: stri
     candidates = source.versions.filter((v) => semver.satisfies(v.replace(/^v/, ""), range, { includePrerelease: false }));
     if (candidates.length === 0) {
       return {
-        reason: `none of the module versions known to be served (${source.versions.join(", ") || "none"}) satisfies ${JSON.stringify(constraint)}; add one to MODULES in scripts/lib/validate/sources.ts`,
+        reason:
+          `none of the module versions known to be served (${source.versions.join(", ") || "none"}) satisfies ${JSON.stringify(constraint)}; add one ` +
+          `to MODULES in scripts/lib/validate/sources.ts`,
       };
     }
   }

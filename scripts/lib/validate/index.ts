@@ -279,7 +279,8 @@ export function formatReport(report: ValidationReport): { errors: string[]; summ
   }
   const skippedResources = report.skipped.filter((s) => !s.nested).length;
   summary.push(
-    `validated ${report.checked} resources (${report.counts.package} package objects, ${report.counts.examples} examples, ${report.counts.cases} rendered cases): ` +
+    `validated ${report.checked} resources (${report.counts.package} package objects, ${report.counts.examples} examples, ${report.counts.cases} rendered ` +
+      `cases): ` +
       `${report.valid} valid, ${report.findings.length} errors, ${skippedResources} not validated`,
   );
   return { errors, summary };

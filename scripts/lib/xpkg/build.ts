@@ -63,7 +63,8 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
 
   if (existsSync(distDir) && !statSync(distDir).isDirectory()) {
     throw new UserError(
-      `${show(distDir)} exists and is not a directory: the package is written to ${show(distDir)}/<name>-<version>.xpkg; move or remove the file ${show(distDir)}.`,
+      `${show(distDir)} exists and is not a directory: the package is written to ${show(distDir)}/<name>-<version>.xpkg; move or remove the file ` +
+        `${show(distDir)}.`,
     );
   }
   const file = join(distDir, `${name}-${options.version.version}.xpkg`);
@@ -85,7 +86,8 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
     const r = await execa(options.crossplane, args, { cwd: root, reject: false, all: true });
     if (r.exitCode !== 0) {
       throw new UserError(
-        `crossplane xpkg build failed (exit ${r.exitCode}):\n${String(r.all ?? "").trim()}\nFix the package under ${show(packageDir)}/ (regenerate it with \`npm run build\`) and try again.`,
+        `crossplane xpkg build failed (exit ${r.exitCode}):\n${String(r.all ?? "").trim()}\nFix the package under ${show(packageDir)}/ (regenerate it with ` +
+          `\`npm run build\`) and try again.`,
       );
     }
     const bytes = readFileSync(tmp);

@@ -125,7 +125,8 @@ export function comparePackageStream(stream: string, sources: PackageSources): s
   const problems: string[] = [];
   if (packaged.length !== expected.length) {
     problems.push(
-      `the package layer holds ${packaged.length} objects, the package directory ${expected.length} (${expected.map((e) => `${e.file}: ${describe(e.object)}`).join(", ")})`,
+      `the package layer holds ${packaged.length} objects, the package directory ${expected.length} ` +
+        `(${expected.map((e) => `${e.file}: ${describe(e.object)}`).join(", ")})`,
     );
   }
   expected.forEach((src, i) => {

@@ -52,7 +52,8 @@ function functionsYaml(p: PreparedRender, targets: CrossplaneRenderer["targets"]
     if (s.kind === "other") {
       throw new RenderError(
         p.source,
-        `${stepWhere(p, s)}: unsupported function ${s.functionName} in step ${s.step}; --engine crossplane runs function-kcl steps (through the stand-in for function-kcl) and function-auto-ready only`,
+        `${stepWhere(p, s)}: unsupported function ${s.functionName} in step ${s.step}; --engine crossplane runs function-kcl steps (through the stand-in ` +
+          `for function-kcl) and function-auto-ready only`,
         s.step,
       );
     }
