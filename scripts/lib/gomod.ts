@@ -14,7 +14,6 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 
 export type FetchFailure = "unavailable" | "offline" | "failed";
 
@@ -52,6 +51,7 @@ const isChecksumDatabaseMiss = (message: string) => /verifying .*sumdb|sumdb\/[^
 let goModCache: string | undefined;
 async function defaultModCache(): Promise<string | undefined> {
   if (goModCache !== undefined) return goModCache || undefined;
+  const { execa } = await import("execa");
   const r = await execa("go", ["env", "GOMODCACHE"], { reject: false });
   goModCache = r.exitCode === 0 ? String(r.stdout).trim() : "";
   return goModCache || undefined;
@@ -71,6 +71,7 @@ export interface GoModDownloadOptions {
 /** `go mod download -json module@version`: the unpacked module's directory, or why not (go's own message, trimmed). */
 export async function goModDownload(module: string, version: string, options: GoModDownloadOptions = {}): Promise<GoModDownload> {
   const failed = (message: string, goMissing = false): GoModDownload => ({ ok: false, kind: classifyGoError(message), message, goMissing });
+  const { execa } = await import("execa");
   let r;
   try {
     r = await execa("go", ["mod", "download", "-json", `${module}@${version}`], {

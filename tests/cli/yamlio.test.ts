@@ -2,7 +2,7 @@
  * The one YAML reader (scripts/lib/yamlio.ts): every way a file can fail to be YAML is a
  * UserError (exit 1) naming file:line:col, also through the readers of the areas that use it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { errorReport } from "../../scripts/lib/cli.js";
 import { readYamlDocs } from "../../scripts/lib/cluster/kube.js";
 import { UserError } from "../../scripts/lib/errors.js";
 import { parseYamlFile } from "../../scripts/lib/xpkg/contents.js";
-import { parseYamlDocuments, readYamlFile } from "../../scripts/lib/yamlio.js";
+import { cacheYamlParses, parseYamlDocuments, readYamlFile } from "../../scripts/lib/yamlio.js";
 
 const dir = mkdtempSync(join(tmpdir(), "yamlio-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,5 +64,32 @@ describe("the YAML reader", () => {
     expect(failure(() => readYamlDocs(file)).message).toMatch(/objects\.yaml:2:1: not valid YAML: Map keys must be unique$/);
     writeFileSync(file, "kind: A\n---\n- not an object\n");
     expect(failure(() => parseYamlFile(file, "package/objects.yaml")).message).toMatch(/^package\/objects\.yaml: document 2 is not a mapping/);
+  });
+});
+
+describe("the parse cache (npm run check's .cache/yaml)", () => {
+  it("gives what a parse gives, from the cache on the second read, and stores only what JSON carries exactly", () => {
+    const cacheDir = join(dir, "cache");
+    const text = "apiVersion: v1\nkind: A\nspec: {n: 1.5, list: [a, null, true], empty: {}}\n---\nkind: B\n";
+    const fresh = parseYamlDocuments(text, "a.yaml");
+    const stop = cacheYamlParses(cacheDir);
+    try {
+      expect(parseYamlDocuments(text, "a.yaml")).toEqual(fresh);
+      const [entry] = readdirSync(cacheDir);
+      expect(JSON.parse(readFileSync(join(cacheDir, entry!), "utf8"))).toEqual(fresh);
+      // A planted entry is what the next read returns: the second read comes from the cache.
+      writeFileSync(join(cacheDir, entry!), JSON.stringify([{ from: "cache" }]));
+      expect(parseYamlDocuments(text, "a.yaml")).toEqual([{ from: "cache" }]);
+      // Values JSON would change are parsed every time.
+      expect(parseYamlDocuments("a: .inf\nb: -0\n", "b.yaml")).toEqual([{ a: Infinity, b: -0 }]);
+      expect(readdirSync(cacheDir)).toHaveLength(1);
+      // Bad YAML is reported every time, with its location.
+      expect(failure(() => parseYamlDocuments("kind: A\nkind: B\n", "bad.yaml")).message).toBe("bad.yaml:2:1: not valid YAML: Map keys must be unique");
+      expect(failure(() => parseYamlDocuments("kind: A\nkind: B\n", "bad.yaml")).message).toBe("bad.yaml:2:1: not valid YAML: Map keys must be unique");
+    } finally {
+      stop();
+    }
+    // Off again: the planted entry is no longer read.
+    expect(parseYamlDocuments(text, "a.yaml")).toEqual(fresh);
   });
 });

@@ -12,11 +12,12 @@ import { cachingEngine, type CachingEngine } from "../kcl/cache.js";
 import { loadPackageFromFiles } from "../render/package.js";
 import type { LoadedPackage, RenderedCase } from "../render/types.js";
 import { compareGoldens, type GoldenReport } from "./index.js";
+import { cacheYamlParses } from "../yamlio.js";
 
 export interface CheckOptions {
   root?: string;
   update?: boolean;
-  /** Reuse the results of unchanged KCL runs (package files and steps) from .cache/render-kcl (default true). */
+  /** Reuse the results of unchanged KCL runs (package files and steps) from .cache/render-kcl and YAML parses from .cache/yaml (default true). */
   cache?: boolean;
 }
 
@@ -67,6 +68,16 @@ export async function packageFromSources(engine: KclEngine, root: string = ROOT)
 
 export async function runCheck(engine: KclEngine, options: CheckOptions = {}): Promise<CheckResult> {
   const root = options.root ?? ROOT;
+  // The cases and package files are the same on most runs: their parses come from .cache/yaml.
+  const stopYamlCache = options.cache === false ? undefined : cacheYamlParses(join(root, ".cache", "yaml"));
+  try {
+    return await check(engine, root, options);
+  } finally {
+    stopYamlCache?.();
+  }
+}
+
+async function check(engine: KclEngine, root: string, options: CheckOptions): Promise<CheckResult> {
   const casesDir = join(root, LAYOUT.cases);
   const goldenDir = join(root, LAYOUT.golden);
   const patches: string[] = [];

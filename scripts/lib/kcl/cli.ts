@@ -2,7 +2,6 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { execa } from "execa";
 import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest, type KclYamlOutput } from "./engine.js";
 import { toWire } from "./wire.js";
 import { UserError } from "../errors.js";
@@ -45,6 +44,7 @@ export class CliEngine implements KclEngine {
       const args = ["run", ...paths, "--format", format];
       if (wire.selector) args.push("-S", wire.selector);
       for (const [name, value] of Object.entries(wire.options)) args.push("-D", `${name}=${value}`);
+      const { execa } = await import("execa");
       const r = await execa(this.bin, args, { cwd: wire.workDir, reject: false, all: true });
       if (r.exitCode !== 0) {
         const names = new Map(paths.map((p, i) => [p, wire.sources[i]!.filename]));
