@@ -95,18 +95,45 @@ export async function installPackage(kube: Kube, options: { log: (l: string) => 
   options.log(`installing ${unique.length} provider CRDs`);
   if (unique.length) await applyCrds(kube, unique, options.waitFor);
 
-  const definition = readYamlDocs(join(PACKAGE_DIR, "definition.yaml")).filter((o) => o.kind === "CompositeResourceDefinition");
-  if (definition.length !== 1) throw new Error(`package/definition.yaml: expected one CompositeResourceDefinition, found ${definition.length}`);
-  const xrd = definition[0]!;
+  const { xrd: xrdName, compositions } = await applyDefinitionAndCompositions(
+    kube,
+    {
+      xrds: readYamlDocs(join(PACKAGE_DIR, "definition.yaml")).filter((o) => o.kind === "CompositeResourceDefinition"),
+      compositions: readYamlDocs(join(PACKAGE_DIR, "compositions.yaml")).filter((o) => o.kind === "Composition"),
+      source: "package/",
+    },
+    options.waitFor,
+  );
+  return {
+    served,
+    managedKinds: served.filter((k) => isManagedKind(k.kind)),
+    missing,
+    derived,
+    xrd: xrdName,
+    compositions,
+  };
+}
+
+/**
+ * Applies a package's XRD (server-side, as the package manager would update it), waits until it
+ * and the CRD it generates are Established, then applies its Compositions. Returns their names.
+ */
+export async function applyDefinitionAndCompositions(
+  kube: Kube,
+  pkg: { xrds: readonly KubeObject[]; compositions: readonly KubeObject[]; source: string },
+  waitFor: WaitFor,
+): Promise<{ xrd: string; compositions: string[] }> {
+  if (pkg.xrds.length !== 1) throw new Error(`${pkg.source}: expected one CompositeResourceDefinition, found ${pkg.xrds.length}`);
+  const xrd = pkg.xrds[0]!;
   await kube.apply(xrd);
   const xrdName = xrd.metadata!.name!;
-  await options.waitFor(`the XRD ${xrdName} to be Established`, 30_000, async () => {
+  await waitFor(`the XRD ${xrdName} to be Established`, 30_000, async () => {
     const live = await kube.get(xrd.apiVersion, "CompositeResourceDefinition", xrdName);
     const conds = (live?.status as { conditions?: { type: string; status: string; message?: string }[] } | undefined)?.conditions ?? [];
     const est = conds.find((c) => c.type === "Established");
     return est?.status === "True" || `Established: ${est?.status ?? "unset"} ${est?.message ?? ""}`.trim();
   });
-  await options.waitFor(`the CRD ${xrdName} of the XRD to be Established`, 30_000, async () => {
+  await waitFor(`the CRD ${xrdName} of the XRD to be Established`, 30_000, async () => {
     const crd = await kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", xrdName);
     return (
       ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
@@ -115,14 +142,6 @@ export async function installPackage(kube: Kube, options: { log: (l: string) => 
     );
   });
   kube.forgetDiscovery();
-  const compositions = readYamlDocs(join(PACKAGE_DIR, "compositions.yaml")).filter((o) => o.kind === "Composition");
-  for (const c of compositions) await kube.apply(c);
-  return {
-    served,
-    managedKinds: served.filter((k) => isManagedKind(k.kind)),
-    missing,
-    derived,
-    xrd: xrdName,
-    compositions: compositions.map((c) => c.metadata!.name!),
-  };
+  for (const c of pkg.compositions) await kube.apply(c);
+  return { xrd: xrdName, compositions: pkg.compositions.map((c) => c.metadata!.name!) };
 }

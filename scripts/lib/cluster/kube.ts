@@ -129,9 +129,10 @@ export class Kube {
     return r.body as KubeObject;
   }
 
-  /** Every object of a kind, in all namespaces. */
-  async list(apiVersion: string, kind: string): Promise<KubeObject[]> {
-    const body = (await this.ok("GET", await this.collection(apiVersion, kind))) as { items?: KubeObject[] };
+  /** Every object of a kind, in all namespaces (or in one), optionally with a label selector. */
+  async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : "";
+    const body = (await this.ok("GET", (await this.collection(apiVersion, kind, options.namespace)) + query)) as { items?: KubeObject[] };
     return (body.items ?? []).map((o) => ({ ...o, apiVersion, kind }));
   }
 

@@ -4,12 +4,13 @@
  * started for the run or reused when one is running, plus the API server's admission of every
  * provider-kubernetes Object manifest of the golden files.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { APPS_FILE, extractPins } from "../bump/kclfile.js";
 import { CACHE_DIR, LAYOUT } from "../paths.js";
-import { up, type ControlPlane } from "../cluster/index.js";
+import { down, up, type ControlPlane } from "../cluster/index.js";
+import { isProcessAlive } from "../process.js";
 import { installPackage, type MissingKind } from "../cluster/install.js";
 import { E2E_CASES, E2E_DIR } from "./generate.js";
 import { withEngine } from "../kcl/index.js";
@@ -18,6 +19,13 @@ import { parseRenderStream } from "../render/yaml.js";
 import { checkConformance, type ConformanceResult } from "./conformance.js";
 import { chartCrdSources, obtainChartCrds } from "./chart-crds.js";
 import { goldenManifests, judgeManifests, type AdmissionReport } from "./admission.js";
+import { previousRelease } from "./previous-release.js";
+import { formatRealUpgrade, runRealUpgrade, type RealUpgradeReport } from "./upgrade.js";
+import { listCases } from "../cases.js";
+import { localRenderer } from "../render/renderer.js";
+import { UserError } from "../errors.js";
+import { loadImmutableData, resolveOldPackage } from "../upgrade/index.js";
+import { loadLiveStatus } from "../upgrade/reconcile.js";
 
 import type { Log } from "../tools.js";
 
@@ -48,29 +56,124 @@ export interface E2eReport {
   notRun: { case: string; reason: string }[];
   /** Per case: real Crossplane's composition against `npm run render` of the same XR and observed state. */
   conformance: ConformanceResult[];
+  /** The real upgrade from the derived previous release. */
+  upgrade?: RealUpgradeReport;
   durationMs: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function waitFor(what: string, ms: number, check: () => Promise<boolean | string>): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = "";
+  for (;;) {
+    const r = await check();
+    if (r === true) return;
+    if (typeof r === "string") last = r;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${ms / 1000} s (${last})`);
+    await sleep(200);
+  }
+}
+
+/** The Chainsaw suite, admission and conformance on one control plane, then the real upgrade on another. */
 export async function runE2e(options: E2eOptions): Promise<E2eReport> {
+  const suite = await runSuite(options);
+  const upgrade = await runUpgradeE2e({
+    root: options.root,
+    ...(options.stateDir ? { stateDir: `${options.stateDir}-upgrade` } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { ...suite, upgrade, ok: suite.ok && upgrade.ok, durationMs: suite.durationMs + upgrade.durationMs };
+}
+
+/** Cases the real upgrade runs from the derived previous release (previous-release.ts): one without apps, one with. */
+export const DERIVED_UPGRADE_CASES = ["azure", "app-envoy-gateway"];
+
+export interface UpgradeE2eOptions {
+  root: string;
+  /** The older package (as upgrade-check's --from); default: the previous release derived from the current package. */
+  from?: string;
+  /** Cases of tests/cases to create (default: DERIVED_UPGRADE_CASES, or every runnable e2e case with --from). */
+  cases?: readonly string[];
+  /** The control plane's state folder (default: a fresh one under .cache/, removed afterwards). */
+  stateDir?: string;
+  log?: Log;
+}
+
+const UPGRADE_STATE_PREFIX = "cluster-upgrade-";
+
+/** A state folder for this run's own control plane; folders of runs whose process is gone are removed. */
+function upgradeStateDir(): string {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  for (const e of readdirSync(CACHE_DIR)) {
+    const pid = Number(e.slice(UPGRADE_STATE_PREFIX.length));
+    if (e.startsWith(UPGRADE_STATE_PREFIX) && pid !== process.pid && !isProcessAlive(pid)) rmSync(join(CACHE_DIR, e), { recursive: true, force: true });
+  }
+  return join(CACHE_DIR, `${UPGRADE_STATE_PREFIX}${process.pid}`);
+}
+
+/**
+ * The real upgrade (upgrade.ts) on a control plane of its own (its Compositions are replaced,
+ * which would disturb the suite's Clusters): from --from, or from the derived previous release.
+ * An upgrade from a given package must also delete nothing.
+ */
+export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpgradeReport> {
+  const log = options.log ?? (() => {});
+  const after = loadPackage(join(options.root, LAYOUT.package));
+  const before = options.from ? (await resolveOldPackage(options.from, { repoDir: options.root, env: process.env })).pkg : previousRelease(after);
+  const names = options.cases ?? (options.from ? E2E_CASES.map((c) => c.case) : DERIVED_UPGRADE_CASES);
+  const unknown = names.filter(
+    (n) => !existsSync(join(options.root, LAYOUT.cases, `${n}.yaml`)) || !existsSync(join(options.root, LAYOUT.golden, `${n}.yaml`)),
+  );
+  if (unknown.length || names.length === 0)
+    throw new UserError(
+      "--cases: " +
+        (unknown.length ? `no case ${unknown.join(", ")} (a case is tests/cases/<name>.yaml with its golden file tests/golden/<name>.yaml)` : "no case named") +
+        `; cases: ${listCases(join(options.root, LAYOUT.cases)).join(", ")}`,
+    );
+  // Never a running control plane: the older package replaces the Compositions its Clusters use.
+  const stateDir = options.stateDir ?? upgradeStateDir();
+  if (existsSync(join(stateDir, "state.json"))) await down({ stateDir, log });
+  const cp = await up({ stateDir, tied: true, log });
+  try {
+    log(
+      cp.reused ? "real upgrade: reusing the running control plane" : `real upgrade: control plane ready in ${((cp.state.readyMs ?? 0) / 1000).toFixed(1)} s`,
+    );
+    const derived = new Set((cp.install?.derived ?? []).map((d) => `${d.apiVersion} ${d.kind}`));
+    const runnable = names.filter((name) => {
+      const golden = join(options.root, LAYOUT.golden, `${name}.yaml`);
+      const standIn = parseRenderStream(readFileSync(golden, "utf8"), golden).find((o) => derived.has(`${o.apiVersion} ${o.kind}`));
+      if (standIn) log(`real upgrade: not running ${name}: it composes ${standIn.apiVersion} ${standIn.kind}, whose CRD is a stand-in here`);
+      return !standIn;
+    });
+    const cases = runnable.map((name) => ({ case: name, xr: readXrFile(join(options.root, LAYOUT.cases, `${name}.yaml`)) as RenderObject }));
+    return await withEngine((engine) =>
+      runRealUpgrade({
+        kube: cp.kube(),
+        before,
+        after,
+        cases,
+        renderer: localRenderer(engine),
+        immutable: loadImmutableData(),
+        live: loadLiveStatus(),
+        waitFor,
+        log,
+        requireNoDeletions: options.from !== undefined,
+      }),
+    );
+  } finally {
+    await cp.stop();
+    if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function runSuite(options: E2eOptions): Promise<E2eReport> {
   const log = options.log ?? (() => {});
   const started = Date.now();
   const cp: ControlPlane = await up({ ...(options.stateDir ? { stateDir: options.stateDir } : {}), tied: true, log });
   try {
     log(cp.reused ? "reusing the running control plane" : `control plane ready in ${((cp.state.readyMs ?? 0) / 1000).toFixed(1)} s`);
     const kube = cp.kube();
-    const waitFor = async (what: string, ms: number, check: () => Promise<boolean | string>) => {
-      const deadline = Date.now() + ms;
-      let last = "";
-      for (;;) {
-        const r = await check();
-        if (r === true) return;
-        if (typeof r === "string") last = r;
-        if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${ms / 1000} s (${last})`);
-        await sleep(200);
-      }
-    };
     // A reused control plane may hold an older package: apply the current one (server-side apply).
     const install = cp.reused ? await installPackage(kube, { log: () => {}, waitFor }) : cp.install;
     const pins = Object.fromEntries(extractPins(readFileSync(join(options.root, APPS_FILE), "utf8")).pins.map((p) => [p.variable, p.value]));
@@ -180,6 +283,7 @@ export function formatE2e(report: E2eReport, verbose = false): string[] {
           .map((l) => `  ${l}`),
       );
   }
+  if (report.upgrade) lines.push(...formatRealUpgrade(report.upgrade));
   const notRun = report.notRun.length ? `; ${report.notRun.length} case(s) not run here: ${report.notRun.map((n) => n.case).join(", ")}` : "";
   lines.push(`${report.ok ? "e2e passed" : "e2e FAILED"} in ${(report.durationMs / 1000).toFixed(1)} s${notRun}`);
   return lines;

@@ -60,13 +60,13 @@ export const MODULES: Record<string, ModuleSource> = {
     versions: ["v2.3.0"],
   },
   "provider-gcp": {
-    module: "github.com/upbound/provider-gcp",
+    // v2.0.0–v2.2.0 declare the module github.com/upbound/provider-gcp without the /v2 suffix (no
+    // valid Go module version); v2.3.0 and later declare github.com/upbound/provider-gcp/v2. The
+    // proxy here refuses v2.3.0–v2.6.0 (403), so GKE's kinds get stand-in CRDs here
+    // (cluster/derived-crds.ts); where the proxy serves them (proxy.golang.org) they are used.
+    module: "github.com/upbound/provider-gcp/v2",
     crdDir: "package/crds",
-    versions: [],
-    unavailable:
-      "provider-gcp v2 (the first release with namespaced *.gcp.m.upbound.io groups) is not a valid Go module version: " +
-      "its go.mod declares github.com/upbound/provider-gcp without the /v2 suffix, so the Go module proxy cannot serve v2.x; " +
-      "the newest version it serves, v1.14.0, has only the cluster-scoped *.gcp.upbound.io groups",
+    versions: ["v2.6.0", "v2.5.0", "v2.4.0", "v2.3.0"],
   },
   "function-kcl": {
     module: "github.com/crossplane-contrib/function-kcl",

@@ -1,0 +1,32 @@
+/** `npm run e2e -- --upgrade`: what it refuses before it starts a control plane. */
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/lib/paths.js";
+
+const e2e = (args: string[]) => execa("node", ["scripts/run.mjs", "e2e", ...args], { cwd: ROOT, reject: false, all: true });
+
+describe("npm run e2e -- --upgrade", () => {
+  it("an older package that cannot be found: says what each try found, exit 1, nothing started", async () => {
+    const r = await e2e(["--upgrade", "--from", "no/such-package-here"]);
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.all).toMatch(/error: --from no\/such-package-here: cannot find the old package/);
+    expect(r.all).toMatch(/a directory: no such directory/);
+    expect(r.all).toMatch(/a git ref:/);
+    expect(r.all).not.toMatch(/control plane|internal error/);
+  });
+
+  it("--from without --upgrade is a usage error (exit 2)", async () => {
+    const r = await e2e(["--from", "v1.0.0"]);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.all).toMatch(/--from, --cases and --json go with --upgrade/);
+  });
+});
+
+describe("npm run e2e -- --upgrade --cases", () => {
+  it("a case that does not exist: named, with the cases there are, exit 1", async () => {
+    const r = await e2e(["--upgrade", "--cases", "azure,nope"]);
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.all).toMatch(/error: --cases: no case nope .*cases: .*azure/);
+    expect(r.all).not.toMatch(/control plane|internal error/);
+  });
+});
