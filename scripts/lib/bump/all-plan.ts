@@ -10,6 +10,7 @@ import { checkCompatibility, rowFor, type CompatibilityRow } from "../compat.js"
 import type { ResolvedChart } from "./datasources/index.js";
 import { aliasOf, type Pin } from "./kclfile.js";
 import { formatLike, intersectVersions, type AvailableVersion } from "./versioning.js";
+import { AI_GATEWAY_CHART, ENVOY_GATEWAY_CHART } from "../charts.js";
 
 /** What the registries said about one pin: its charts' versions, or why they could not be read. */
 export type PinLookup = { ok: true; resolved: ResolvedChart[] } | { ok: false; failures: { chart: string; location: string; message: string }[] };
@@ -119,8 +120,8 @@ export function planAll(input: AllPlanInput): AllPlan {
   }
 
   // The AI Gateway <-> Envoy Gateway pair: the newest AI Gateway some allowed Envoy Gateway supports.
-  const ai = pinOfChart(input.pins, "ai-gateway-helm");
-  const eg = pinOfChart(input.pins, "gateway-helm");
+  const ai = pinOfChart(input.pins, AI_GATEWAY_CHART);
+  const eg = pinOfChart(input.pins, ENVOY_GATEWAY_CHART);
   const aiOpts = ai && options.get(ai.variable);
   const egOpts = eg && options.get(eg.variable);
   if (ai && eg && aiOpts && egOpts) {

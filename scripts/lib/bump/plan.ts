@@ -7,6 +7,7 @@ import { checkCompatibility, type CompatibilityRow } from "../compat.js";
 import type { ResolvedChart } from "./datasources/index.js";
 import { aliasOf, type Pin } from "./kclfile.js";
 import { compareVersions, formatLike, intersectVersions, newestVersions, selectVersion, type AvailableVersion } from "./versioning.js";
+import { AI_GATEWAY_CHART, ENVOY_GATEWAY_CHART } from "../charts.js";
 
 export interface PlanRequest {
   pin: Pin;
@@ -129,8 +130,8 @@ export function makePlan(input: PlanInput): PlanResult {
 
 /** The AI Gateway <-> Envoy Gateway check on the pins as they would be after the plan. */
 function compatibilityGate(input: PlanInput, plan: Plan): { refusal: string } | undefined {
-  const aiPin = pinOfChart(input.pins, "ai-gateway-helm");
-  const egPin = pinOfChart(input.pins, "gateway-helm");
+  const aiPin = pinOfChart(input.pins, AI_GATEWAY_CHART);
+  const egPin = pinOfChart(input.pins, ENVOY_GATEWAY_CHART);
   if (!aiPin || !egPin) return undefined;
   const aiChange = plan.changes.find((c) => c.pin === aiPin);
   const egChange = plan.changes.find((c) => c.pin === egPin);

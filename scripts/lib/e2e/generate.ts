@@ -19,7 +19,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readYamlFile, toYamlStream } from "../yamlio.js";
-import { ENVOY_GATEWAY_BUNDLE } from "../verify/data/charts.js";
+import { AI_GATEWAY_INLINE_CRDS, AI_GATEWAY_OBJECT_KINDS, ENVOY_GATEWAY_BUNDLE } from "../charts.js";
 import { LAYOUT, ANNOTATION_RESOURCE_NAME } from "../paths.js";
 
 export const E2E_DIR = LAYOUT.e2e;
@@ -33,10 +33,6 @@ export const E2E_CASES: readonly { case: string; what: string }[] = [
   { case: "google-envoy-gateway", what: "Envoy Gateway with the Envoy AI Gateway controller (GKE)" },
   { case: "all-apps", what: "every app of the catalogue and its Usage (EKS)" },
 ];
-
-/** Kinds of provider-kubernetes Object manifests that belong to the bundle. */
-const AI_GATEWAY_OBJECT_KINDS = ["GatewayClass", "Gateway"];
-const AI_GATEWAY_CRDS = /^(inferencepools|inferenceobjectives)\./;
 
 const ANNOTATION = ANNOTATION_RESOURCE_NAME;
 const LABEL = "crossplane.io/composite";
@@ -103,8 +99,8 @@ function isAiGatewayResource(o: Obj): boolean {
   if (o.kind === "Release" && (ENVOY_GATEWAY_BUNDLE as readonly string[]).includes(forProvider?.chart?.name ?? "")) return true;
   const manifest = forProvider?.manifest;
   if (o.kind === "Object" && manifest) {
-    if (AI_GATEWAY_OBJECT_KINDS.includes(manifest.kind ?? "")) return true;
-    if (manifest.kind === "CustomResourceDefinition" && AI_GATEWAY_CRDS.test(manifest.metadata?.name ?? "")) return true;
+    if ((AI_GATEWAY_OBJECT_KINDS as readonly string[]).includes(manifest.kind ?? "")) return true;
+    if (manifest.kind === "CustomResourceDefinition" && AI_GATEWAY_INLINE_CRDS.test(manifest.metadata?.name ?? "")) return true;
   }
   return false;
 }

@@ -4,7 +4,7 @@
  * every backendResources entry Envoy Gateway watches is served by a CRD the render installs.
  */
 import { checkCompatibility } from "../../compat.js";
-import { AI_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART, ENVOY_GATEWAY_CHART } from "../data/charts.js";
+import { AI_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART, ENVOY_GATEWAY_CHART } from "../../charts.js";
 import { envoyGatewayConfig, extensionManagers } from "../envoy-gateway.js";
 import { at, chartSemver, installedCrds, isMap, releasesOfChart, renderedCases, str } from "../resources.js";
 import type { Rule, RuleFinding } from "../types.js";

@@ -5,7 +5,7 @@
  * version's own code); when that cannot run, the built-in model (../envoy-gateway.ts) judges and a
  * note says so.
  */
-import { ENVOY_GATEWAY_CHART } from "../data/charts.js";
+import { ENVOY_GATEWAY_CHART } from "../../charts.js";
 import { EG_ERRORS, EXTENSION_MANAGERS_SINCE } from "../data/envoy-gateway.js";
 import { judgmentKey, type Judgment } from "../eg-judgments.js";
 import { decodeProblem, envoyGatewayConfig, extensionManagers, has, managerIssues, startupError } from "../envoy-gateway.js";

@@ -4,7 +4,7 @@
  * in, on its extension-server port; and the AI Gateway chart expects Envoy Gateway where the
  * gateway-helm Release installs it.
  */
-import { AI_GATEWAY_CHART, AI_GATEWAY_CONTROLLER, ENVOY_GATEWAY_CHART } from "../data/charts.js";
+import { AI_GATEWAY_CHART, AI_GATEWAY_CONTROLLER, ENVOY_GATEWAY_CHART } from "../../charts.js";
 import { envoyGatewayConfig, extensionManagers } from "../envoy-gateway.js";
 import { at, chartSemver, isKubernetesObject, isMap, objectManifest, releasesOfChart, renderedCases, str, type HelmChart, type Release } from "../resources.js";
 import type { RenderResult } from "../../render/types.js";
