@@ -104,7 +104,8 @@ await main(async () => {
   }
   if (values.force) {
     throw new UsageError(
-      "--force is gone: a pin outside data/compatibility.json fails verify's eg-compat, so the bump would be rolled back anyway (and npm test would fail on it). " +
+      "--force is gone: a pin outside data/compatibility.json fails verify's eg-compat, so the bump would be rolled back anyway (and npm test would fail on " +
+        "it). " +
         "If the table is out of date, correct data/compatibility.json, then run the bump again.",
     );
   }

@@ -3,7 +3,6 @@ import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
 import { writeFileAtomic } from "./lib/fsutil.js";
 import { runCheck } from "./lib/golden/check.js";
-import { runSummary } from "./lib/golden/summary-sources.js";
 import { withEngine } from "./lib/kcl/index.js";
 
 const USAGE = `usage: npm run check [-- --update]
@@ -13,7 +12,8 @@ Regenerates package/ from kcl/ in memory, renders every case in tests/cases/ and
 what is committed (package/ and tests/golden/<case>.yaml). Prints a unified diff per mismatch, writes
 <case>.actual.yaml beside a mismatching golden, reports stale goldens, and exits 1.
   --update     accept: rewrite package/ and the goldens (never for a case that failed to render)
-  --no-cache   evaluate every KCL program afresh instead of reusing unchanged results from .cache/render-kcl
+  --no-cache   evaluate every KCL program and parse every YAML file afresh instead of reusing unchanged
+               results from .cache/render-kcl and .cache/yaml
   --summary    instead: a Markdown report of what the sources change for a Cluster, per case (composed
                resources added, removed, changed: chart versions, paths, a short diff) and for the
                package (XRD fields, dependsOn, compositions); written to FILE, or printed. Writes no
@@ -41,6 +41,8 @@ await main(async () => {
   if (values.summary) {
     if (values.update) throw new UsageError(`--summary and --update: choose one\n\n${USAGE}`);
     if (positionals.length > 1) throw new UsageError(`--summary takes one FILE at most\n\n${USAGE}`);
+    // Loaded only for --summary: the plain check needs neither git nor the summary code.
+    const { runSummary } = await import("./lib/golden/summary-sources.js");
     const summary = await withEngine((engine) => runSummary(engine, { cache, ...(values.base ? { base: values.base } : {}) }), { workers: 2 });
     if (positionals[0]) {
       writeFileAtomic(resolve(positionals[0]), summary.markdown);

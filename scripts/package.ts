@@ -20,7 +20,8 @@ await main(async () => {
   const crossplane = await ensureGoTool("crossplane");
   const built = await buildXpkg({ root: ROOT, crossplane, version });
   process.stderr.write(
-    `built ${relative(ROOT, built.file)} (${built.name} ${built.version.tag} from ${built.version.source}; ${built.objects} objects${built.examples ? " and examples" : ""}; ${built.bytes} bytes)\n`,
+    `built ${relative(ROOT, built.file)} (${built.name} ${built.version.tag} from ${built.version.source}; ${built.objects} ` +
+      `objects${built.examples ? " and examples" : ""}; ${built.bytes} bytes)\n`,
   );
   process.stdout.write(relative(ROOT, built.file) + "\n");
   return 0;

@@ -3,7 +3,7 @@ import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
 import { writeFileAtomic } from "./lib/fsutil.js";
 import { createEngine } from "./lib/kcl/index.js";
-import { CACHE_DIR, PACKAGE_DIR, ROOT } from "./lib/paths.js";
+import { CACHE_DIR, PACKAGE_DIR, ROOT, CASES_DIR } from "./lib/paths.js";
 import { loadPackage } from "./lib/render/index.js";
 import { loadPins } from "./lib/tools.js";
 import { crdDefaulter } from "./lib/upgrade-facts/live.js";
@@ -46,13 +46,14 @@ await main(async () => {
       gitDir: positionals[0]!,
       commit,
       repository: "github.com/vfarcic/crossplane-kubernetes",
-      casesDir: join(ROOT, "tests", "cases"),
+      casesDir: CASES_DIR,
       defaulter: crdDefaulter(schemas.crds),
     });
     writeFileAtomic(output, JSON.stringify(facts, null, 1) + "\n");
     const held = facts.asserts.filter((a) => a.oldPackage.length === 0).length;
     process.stderr.write(
-      `${relative(process.cwd(), output)}: ${facts.states.length} states, ${facts.asserts.length} asserted resources (${held} hold on dot-kubernetes's own render), ${facts.notRenderable.length} case(s) it cannot render\n`,
+      `${relative(process.cwd(), output)}: ${facts.states.length} states, ${facts.asserts.length} asserted resources (${held} hold on dot-kubernetes's own ` +
+        `render), ${facts.notRenderable.length} case(s) it cannot render\n`,
     );
     for (const a of facts.asserts.filter((x) => x.oldPackage.length > 0))
       process.stderr.write(`  does not hold on the old package: ${a.id}: ${a.oldPackage.join("; ")}\n`);

@@ -1,7 +1,7 @@
 import { main, parseCommandLine } from "./lib/cli.js";
 import { UsageError } from "./lib/errors.js";
 import { PACKAGE_DIR } from "./lib/paths.js";
-import { renderFile, type EngineName } from "./lib/render/command.js";
+import { renderFile, type EngineName } from "./lib/render-command.js";
 
 const USAGE = `usage: npm run render -- <xr.yaml> [--composition NAME] [--observed FILE] [--package DIR] [--engine local|crossplane]
 

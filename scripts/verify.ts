@@ -1,8 +1,8 @@
 import { errorReport, main, parseCommandLine } from "./lib/cli.js";
 import { createEngine } from "./lib/kcl/index.js";
-import { PACKAGE_DIR, ROOT } from "./lib/paths.js";
+import { PACKAGE_DIR, CASES_DIR } from "./lib/paths.js";
 import { formatFinding, formatJson, formatJsonError, formatSummary, verify } from "./lib/verify/index.js";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 
 const USAGE = `usage: npm run verify [-- --package DIR --cases DIR --json --strict]
 
@@ -41,7 +41,7 @@ async function run(): Promise<number> {
   }
   const cwd = process.cwd();
   const packageDir = values.package ?? (relative(cwd, PACKAGE_DIR) || ".");
-  const casesDir = values.cases ?? (relative(cwd, join(ROOT, "tests", "cases")) || ".");
+  const casesDir = values.cases ?? (relative(cwd, CASES_DIR) || ".");
   const engine = await createEngine({ workers: 2 });
   try {
     const report = await verify(engine, { packageDir, casesDir, displayRoot: cwd, strict: values.strict === true });

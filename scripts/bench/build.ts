@@ -43,7 +43,8 @@ export default async function bench(): Promise<string[]> {
     );
     return [
       `build: pipeline ${ms(p)} vs the raw KCL calls it wraps ${ms(r)} → ${ratio(p, r)} (target ≤ 1.15×)`,
-      `build: whole command \`npm run build -- --check\` (node scripts/run.mjs) ${ms(cli)}, of which Node start ${ms(node)} and KCL worker start ${ms(workerStart)}`,
+      `build: whole command \`npm run build -- --check\` (node scripts/run.mjs) ${ms(cli)}, of which Node start ${ms(node)} and KCL worker start ` +
+        `${ms(workerStart)}`,
     ];
   } finally {
     await engine.close();

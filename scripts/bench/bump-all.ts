@@ -17,7 +17,7 @@ import { runBumpAll } from "../lib/bump/all.js";
 import { resolveChart } from "../lib/bump/datasources/index.js";
 import { extractPins, type ChartRef } from "../lib/bump/kclfile.js";
 import { parseOverrides } from "../lib/bump/overrides.js";
-import { ROOT } from "../lib/paths.js";
+import { ROOT, LAYOUT } from "../lib/paths.js";
 
 const RUNS = 11;
 const WARMUP = 2;
@@ -41,12 +41,12 @@ interface Figures {
 
 export default async function bumpAllBench(): Promise<string[]> {
   const root = mkdtempSync(join(tmpdir(), "bench-bump-all-"));
-  const pins = extractPins(readFileSync(join(ROOT, "kcl", "apps.k"), "utf8")).pins;
+  const pins = extractPins(readFileSync(join(ROOT, LAYOUT.apps), "utf8")).pins;
   const refs = pins.filter((p) => p.kind === "chart" && !p.problem).flatMap((p) => p.charts);
   const helmRefs = refs.filter((r) => r.datasource === "helm");
   try {
     mkdirSync(join(root, "kcl"));
-    cpSync(join(ROOT, "kcl", "apps.k"), join(root, "kcl", "apps.k"));
+    cpSync(join(ROOT, LAYOUT.apps), join(root, LAYOUT.apps));
     cpSync(join(ROOT, "data"), join(root, "data"), { recursive: true });
     const bare = await measureAgainst(root, refs, 0);
     const far = await measureAgainst(root, refs, LATENCY_MS);

@@ -49,7 +49,8 @@ export default async function bumpBench(): Promise<string[]> {
       if (res.status !== 200 || body.tags?.length !== PAGE) throw new Error(`bump bench: raw page answered ${res.status} with ${body.tags?.length} tags`);
     }, RUNS);
     return [
-      `resolve ${TAGS} tags (${versions} versions, v-twins) from a token-auth registry on loopback, ${pages} pages of ${PAGE}: ${requests} requests (challenge + token + ${pages} pages), median ${ms(resolve)} of ${RUNS}`,
+      `resolve ${TAGS} tags (${versions} versions, v-twins) from a token-auth registry on loopback, ${pages} pages of ${PAGE}: ${requests} requests ` +
+        `(challenge + token + ${pages} pages), median ${ms(resolve)} of ${RUNS}`,
       `one raw tags/list page (${PAGE} tags, token already held): median ${ms(page)} of ${RUNS}`,
       `resolve / one page: ${ratio(resolve, page)} (${requests} requests, ${ms(resolve / requests)} per request)`,
     ];

@@ -5,15 +5,15 @@
  * budget is 1 s over all cases. Baselines in the same run: the built-in model over the same
  * Releases, and the floor of one helm process and one validator process.
  */
-import { join } from "node:path";
 import { execa } from "execa";
 import { measure, ms, ratio } from "../lib/bench/stats.js";
 import { judgeConfigs, runValidator, type Judgment } from "../lib/envoy-gateway/oracle.js";
 import { preparedChart } from "../lib/envoy-gateway/chart.js";
 import { ensureValidator } from "../lib/envoy-gateway/validator.js";
 import { createEngine } from "../lib/kcl/index.js";
-import { PACKAGE_DIR, ROOT } from "../lib/paths.js";
-import { loadPackage, renderCases } from "../lib/render/index.js";
+import { PACKAGE_DIR, CASES_DIR } from "../lib/paths.js";
+import { renderCases } from "../lib/cases.js";
+import { loadPackage } from "../lib/render/index.js";
 import { ensureGoTool } from "../lib/tools.js";
 import { judgeEnvoyGatewayReleases } from "../lib/verify/eg-judgments.js";
 import { egConfig } from "../lib/verify/rules/eg-config.js";
@@ -29,7 +29,7 @@ function gatewayValues(cases: Awaited<ReturnType<typeof renderCases>>): unknown[
 }
 
 export default async function bench(): Promise<string[]> {
-  const casesDir = join(ROOT, "tests", "cases");
+  const casesDir = CASES_DIR;
   const pkg = loadPackage(PACKAGE_DIR);
   const engine = await createEngine({ workers: 2 });
   try {
@@ -63,7 +63,8 @@ export default async function bench(): Promise<string[]> {
     const validatorFloor = await measure(() => runValidator(validator, [{ id: "x", config }]), 7, 1);
     return [
       `releases judged: ${judged.length} gateway-helm Releases in ${cases.length} cases, Envoy Gateway ${versions.join(", ")}`,
-      `real chart + real validator, all Releases: ${ms(real)} (budget ${ms(BUDGET_MS)}: ${real <= BUDGET_MS ? "within" : "OVER"}; unchanged Releases reuse their cached helm output)`,
+      `real chart + real validator, all Releases: ${ms(real)} (budget ${ms(BUDGET_MS)}: ${real <= BUDGET_MS ? "within" : "OVER"}; unchanged Releases reuse ` +
+        `their cached helm output)`,
       `  the same with helm templating every Release anew: ${ms(fresh)} (budget ${ms(BUDGET_MS)}: ${fresh <= BUDGET_MS ? "within" : "OVER"})`,
       `  floor: one helm template ${ms(helmFloor)}, one validator process ${ms(validatorFloor)} (real/floor ${ratio(real, helmFloor + validatorFloor)})`,
       `built-in model, same Releases: ${ms(model)} (real/model ${ratio(real, model)})`,

@@ -12,12 +12,13 @@ import { execa } from "execa";
 import { measure, ms, ratio } from "../lib/bench/stats.js";
 import type { KclEngine, KclRunRequest } from "../lib/kcl/engine.js";
 import { createEngine } from "../lib/kcl/index.js";
-import { PACKAGE_DIR, ROOT } from "../lib/paths.js";
-import { caseInputs, loadPackage, renderCasesWith, localRenderer, type Renderer } from "../lib/render/index.js";
+import { PACKAGE_DIR, ROOT, CASES_DIR } from "../lib/paths.js";
+import { caseInputs, renderCasesWith } from "../lib/cases.js";
+import { loadPackage, localRenderer, type Renderer } from "../lib/render/index.js";
 import { createCrossplaneRenderer } from "../lib/render/crossplane/renderer.js";
 import { cachingEngine } from "../lib/kcl/cache.js";
 
-const CASES = join(ROOT, "tests", "cases");
+const CASES = CASES_DIR;
 
 /** The engine, recording every request it runs. */
 function recording(engine: KclEngine): { engine: KclEngine; requests: KclRunRequest[] } {
@@ -94,10 +95,14 @@ export default async function bench(): Promise<string[]> {
     const node = await measure(() => execa(process.execPath, ["-e", "0"]), 5, 1);
     const check = await measure(() => execa(process.execPath, [run, "check"]), 5, 1);
     return [
-      `render: ${count} cases, all at once: ours ${ms(ours)} (${ms(ours / count)} per case), real crossplane render ${ms(real)} (${ms(real / count)} per case) → ours ${ratio(real, ours)} faster`,
-      `render: ours with the result cache of unchanged KCL steps (what \`npm run check\` uses) ${ms(warm)} → ${ratio(real, warm)} faster than the real crossplane render (target ≥ 5×)`,
-      `render: ours ${ms(ours)} vs the bare KCL evaluations inside it ${ms(bare)} (${rec.requests.length} runs) → ${ratio(ours, bare)} of the floor; both engines share that floor here, as crank's function-kcl steps run on the stand-in over the same KCL engine`,
-      `check: whole command \`npm run check\` on an unchanged tree (node scripts/run.mjs check: package and ${count} cases from the KCL result cache, no KCL process, compare) ${ms(check)} (target ≤ 350 ms) = ${ratio(check, node)} a bare Node start (${ms(node)})`,
+      `render: ${count} cases, all at once: ours ${ms(ours)} (${ms(ours / count)} per case), real crossplane render ${ms(real)} (${ms(real / count)} per ` +
+        `case) → ours ${ratio(real, ours)} faster`,
+      `render: ours with the result cache of unchanged KCL steps (what \`npm run check\` uses) ${ms(warm)} → ${ratio(real, warm)} faster than the real ` +
+        `crossplane render (target ≥ 5×)`,
+      `render: ours ${ms(ours)} vs the bare KCL evaluations inside it ${ms(bare)} (${rec.requests.length} runs) → ${ratio(ours, bare)} of the floor; both ` +
+        `engines share that floor here, as crank's function-kcl steps run on the stand-in over the same KCL engine`,
+      `check: whole command \`npm run check\` on an unchanged tree (node scripts/run.mjs check: package and ${count} cases from the KCL result cache, no ` +
+        `KCL process, compare) ${ms(check)} (target ≤ 350 ms) = ${ratio(check, node)} a bare Node start (${ms(node)})`,
     ];
   } finally {
     await crossplane?.close();

@@ -7,21 +7,20 @@
  * the other package or from check's cache, as for a real older release. For the cold runs of
  * upgrade-check, .cache/render-kcl is set aside (renamed) and put back afterwards.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { parseAllDocuments } from "yaml";
 import { median, ms, ratio } from "../lib/bench/stats.js";
-import { CACHE_DIR, PACKAGE_DIR, ROOT } from "../lib/paths.js";
-import { toYamlStream } from "../lib/yamlio.js";
+import { CACHE_DIR, LAYOUT, PACKAGE_DIR, ROOT } from "../lib/paths.js";
+import { readYamlFile, toYamlStream } from "../lib/yamlio.js";
 
 /** package/ with a comment appended to every inline KCL source. */
 function oldPackageCopy(dir: string): string {
-  const out = join(dir, "package");
+  const out = join(dir, LAYOUT.package);
   mkdirSync(out, { recursive: true });
   for (const file of readdirSync(PACKAGE_DIR).filter((f) => /\.ya?ml$/.test(f))) {
-    const docs = parseAllDocuments(readFileSync(join(PACKAGE_DIR, file), "utf8")).map((d) => d.toJS() as Record<string, unknown>);
+    const docs = readYamlFile(join(PACKAGE_DIR, file)) as Record<string, unknown>[];
     for (const doc of docs) {
       const pipeline = (doc?.spec as { pipeline?: { input?: { spec?: { source?: unknown } } }[] } | undefined)?.pipeline;
       for (const step of doc?.kind === "Composition" && Array.isArray(pipeline) ? pipeline : []) {

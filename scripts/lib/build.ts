@@ -7,7 +7,7 @@ import { createTwoFilesPatch } from "diff";
 import { UserError } from "./errors.js";
 import { readIfExists, writeFilesTogether } from "./fsutil.js";
 import { KclError, type KclEngine } from "./kcl/engine.js";
-import { ROOT } from "./paths.js";
+import { ROOT, LAYOUT } from "./paths.js";
 import { catalogueReadme, readCatalogue } from "./catalogue.js";
 import { stepOrigin } from "./render/step-origin.js";
 
@@ -54,7 +54,7 @@ export async function compileStepSources(engine: KclEngine, compositions: readon
       const source = input?.spec?.source;
       if (input?.kind !== "KCLRun" || typeof source !== "string" || sources.has(source)) continue;
       const name = (c.metadata as { name?: unknown } | undefined)?.name;
-      sources.set(source, stepOrigin(join(root, "package"), source) ?? `composition ${String(name)} step ${String((step as { step?: unknown }).step)}`);
+      sources.set(source, stepOrigin(join(root, LAYOUT.package), source) ?? `composition ${String(name)} step ${String((step as { step?: unknown }).step)}`);
     }
   }
   await Promise.all([...sources].map(([code, filename]) => engine.run({ sources: [{ filename, code }], workDir: root, compileOnly: true })));

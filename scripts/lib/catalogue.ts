@@ -1,8 +1,9 @@
 /** The app catalogue declared in kcl/apps.k, and the package README generated from it. */
 import { UserError } from "./errors.js";
 import type { KclEngine } from "./kcl/engine.js";
+import { LAYOUT } from "./paths.js";
 
-export const APPS_SOURCE = "kcl/apps.k";
+export const APPS_SOURCE = LAYOUT.apps;
 
 export interface CatalogueEntry {
   /** App key under spec.parameters.apps, or a descriptive name for always-on entries. */

@@ -111,7 +111,9 @@ export function checkCompatibility(aiGateway: string, envoyGateway: string, rows
       ...base,
       status: "unknown",
       compatible: false,
-      message: `AI Gateway ${ai} is not in the compatibility table ${COMPATIBILITY_FILE}; add its row (which Envoy Gateway versions it needs) from the AI Gateway release notes`,
+      message:
+        `AI Gateway ${ai} is not in the compatibility table ${COMPATIBILITY_FILE}; add its row (which Envoy Gateway versions it needs) from the AI ` +
+        `Gateway release notes`,
     };
   }
   if (row.endOfLife || row.envoyGateway === undefined) {

@@ -18,8 +18,33 @@ export const ROOT = findRoot();
 export const TOOLS_DIR = join(ROOT, ".tools");
 /** Caches that are safe to delete (ignored by git). */
 export const CACHE_DIR = join(ROOT, ".cache");
-export const KCL_DIR = join(ROOT, "kcl");
-export const PACKAGE_DIR = join(ROOT, "package");
+
+/**
+ * The repository's layout, relative to a root: this checkout's (ROOT) or another one (a bump's
+ * or a test's temporary copy, an old release's tree). Everything joins these names.
+ */
+export const LAYOUT = {
+  kcl: "kcl",
+  /** The app catalogue and its chart pins. */
+  apps: "kcl/apps.k",
+  /** The generated Configuration package. */
+  package: "package",
+  /** Example XRs: <case>.yaml and <case>.observed.yaml. */
+  cases: "tests/cases",
+  /** What each case renders to: <case>.yaml. */
+  golden: "tests/golden",
+  /** The Chainsaw tests generated from the goldens. */
+  e2e: "tests/e2e",
+  examples: "examples",
+} as const;
+
+export const KCL_DIR = join(ROOT, LAYOUT.kcl);
+export const PACKAGE_DIR = join(ROOT, LAYOUT.package);
+export const CASES_DIR = join(ROOT, LAYOUT.cases);
+export const GOLDEN_DIR = join(ROOT, LAYOUT.golden);
+
+/** The annotation that names a composed resource's composition resource name (Crossplane's, on every composed resource). */
+export const ANNOTATION_RESOURCE_NAME = "crossplane.io/composition-resource-name";
 
 /** A path as a person should see it: relative to the working directory when inside it. */
 export function displayPath(path: string): string {

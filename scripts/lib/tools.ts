@@ -6,10 +6,9 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
-import { execa } from "execa";
-import semver from "semver";
 import { UserError } from "./errors.js";
 import { hashFolder, writeFileAtomic } from "./fsutil.js";
+import { goModDownload } from "./gomod.js";
 import { waitForLock } from "./lock.js";
 import { displayPath, ROOT, TOOLS_DIR } from "./paths.js";
 
@@ -124,6 +123,7 @@ async function runWithProgress(label: string, file: string, args: string[], opti
   const started = Date.now();
   const timer = setInterval(() => log(`  … ${label}: still working (${Math.round((Date.now() - started) / 1000)}s)`), 20_000);
   try {
+    const { execa } = await import("execa");
     const child = execa(file, args, { cwd: options.cwd, env: options.env, all: true, reject: false });
     child.all?.on("data", (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) if (line.trim()) log(`  ${label}: ${line}`);
@@ -137,6 +137,7 @@ async function runWithProgress(label: string, file: string, args: string[], opti
 
 async function works(bin: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   try {
+    const { execa } = await import("execa");
     const r = await execa(bin, args, { reject: false, all: true, timeout: 30_000 });
     return { ok: r.exitCode === 0, output: (r.all ?? "").toString() };
   } catch (err) {
@@ -207,19 +208,14 @@ export async function ensureGoBuild(
     const env: Record<string, string> = { GOFLAGS: "-mod=readonly" };
     let dir: string;
     if (pin.source === "go") {
-      const dl = await runWithProgress(name, "go", ["mod", "download", "-json", `${pin.module}@${pin.version}`], { env }, () => {});
-      let unpacked: string | undefined;
-      try {
-        unpacked = (JSON.parse(String(dl.stdout)) as { Dir?: string; Error?: string }).Dir;
-      } catch {
-        /* reported below */
-      }
-      if (dl.exitCode !== 0 || !unpacked) {
+      const dl = await goModDownload(pin.module, pin.version, { env });
+      if (!dl.ok) {
         throw new UserError(
-          `cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${String(dl.stdout || dl.stderr).trim()}\nCheck GOPROXY and the network, or point ${envName} to a ${name} binary.`,
+          `cannot download ${pin.module}@${pin.version} from the Go module proxy:\n${dl.message}\n` +
+            `Check GOPROXY and the network, or point ${envName} to a ${name} binary.`,
         );
       }
-      dir = unpacked;
+      dir = dl.dir;
     } else {
       dir = resolve(ROOT, pin.dir);
     }
@@ -254,6 +250,7 @@ const GO_MIN = "1.25.0";
  * installs it. Empty when everything is there.
  */
 export async function systemProblems(): Promise<string[]> {
+  const semver = (await import("semver")).default;
   const problems: string[] = [];
   const go = await works("go", ["env", "GOVERSION"]);
   const goVersion = semver.coerce(go.output.trim().replace(/^go/, ""))?.version;
@@ -282,6 +279,7 @@ function parseKclVersion(output: string): string | undefined {
 async function kclCli(bin: string, range: string): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
   const r = await works(bin, ["--version"]);
   if (!r.ok) return { ok: false, why: r.output.split("\n")[0] ?? "" };
+  const semver = (await import("semver")).default;
   const version = parseKclVersion(r.output);
   if (!version || !semver.satisfies(version, range)) return { ok: false, why: `version ${version ?? "unknown"} is outside ${range}` };
   return { ok: true, version };

@@ -5,15 +5,15 @@
  * benchmark uses it too).
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, lstatSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
-import { ROOT } from "../../scripts/lib/paths.js";
 import { closeServer } from "../../scripts/testkit/registry.js";
+import { copyRepo } from "../helpers/repo.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -68,15 +68,11 @@ export interface RootOptions {
   apps?: (text: string) => string;
 }
 
-/** A temp checkout: kcl/apps.k, data/compatibility.json, package/ and tests/golden/ copied from the repo. */
+/** A temp checkout (tests/helpers/repo.ts): kcl/apps.k, data/compatibility.json, package/ and tests/golden/. */
 export function makeRoot(options: RootOptions = {}): string {
-  const root = tempDir("bump-root-");
-  mkdirSync(join(root, "kcl"), { recursive: true });
-  const apps = readFileSync(join(ROOT, "kcl", "apps.k"), "utf8");
-  writeFileSync(join(root, "kcl", "apps.k"), options.apps ? options.apps(apps) : apps);
-  cpSync(join(ROOT, "data", "compatibility.json"), join(root, "data", "compatibility.json"));
-  cpSync(join(ROOT, "package"), join(root, "package"), { recursive: true });
-  if (existsSync(join(ROOT, "tests", "golden"))) cpSync(join(ROOT, "tests", "golden"), join(root, "tests", "golden"), { recursive: true });
+  const root = copyRepo({ only: ["kcl/apps.k", "data/compatibility.json", "package", "tests/golden"], prefix: "bump-root-" }).root;
+  temps.push(root);
+  if (options.apps) writeFileSync(join(root, "kcl", "apps.k"), options.apps(readFileSync(join(root, "kcl", "apps.k"), "utf8")));
   if (options.steps) {
     mkdirSync(join(root, "scripts"), { recursive: true });
     writeFileSync(join(root, "scripts", "run.mjs"), STUB_RUNNER);
@@ -86,15 +82,10 @@ export function makeRoot(options: RootOptions = {}): string {
   return root;
 }
 
-/** A full copy of the repository's pipeline (scripts, kcl, package, tests, data), sharing node_modules and .tools. */
+/** A full temp checkout of the repository's pipeline (tests/helpers/repo.ts), sharing node_modules and .tools. */
 export function makeFullRoot(): string {
-  const root = tempDir("bump-full-");
-  for (const p of ["scripts", "kcl", "package", "tests", "data", "tools", "tools.json", "package.json", "tsconfig.json", "tsconfig.build.json"]) {
-    if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(root, p), { recursive: true, filter: (src) => !src.endsWith(".tmp") });
-  }
-  symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
-  mkdirSync(join(ROOT, ".tools"), { recursive: true });
-  symlinkSync(join(ROOT, ".tools"), join(root, ".tools"));
+  const root = copyRepo({ prefix: "bump-full-" }).root;
+  temps.push(root);
   return root;
 }
 

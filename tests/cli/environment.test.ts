@@ -1,7 +1,8 @@
 /**
  * Faults of the environment and of input files are one-line errors naming the path and what to
  * do (exit 1), never "internal error" with a stack: permissions on package/, kcl/, tests/golden
- * and dist/, dist/ being a file, a version too long for a file name, a YAML bomb.
+ * and dist/, dist/ being a file, a version too long for a file name, a YAML bomb, a file that is
+ * not valid YAML (named at file:line:col by every entry that reads one).
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -108,5 +109,73 @@ describe("YAML bombs", () => {
     const renderFailures = report.findings.filter((f) => f.rule === "case-render");
     expect(renderFailures.map((f) => f.case)).toEqual(["bomb"]);
     expect(renderFailures[0]!.message).toMatch(/YAML bomb/);
+  });
+});
+
+describe("a file that is not valid YAML is named at file:line:col, exit 1, by every entry that reads one", () => {
+  // A duplicate key on line 3, column 1.
+  const bad = "apiVersion: devopstoolkit.ai/v2\nkind: Cluster\nkind: Cluster\n";
+  const at = (file: string) => new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:1: not valid YAML: Map keys must be unique`);
+
+  /** Replaces a file of the copy with bad YAML for the duration of fn. */
+  async function withBad(path: string, fn: () => Promise<void>): Promise<void> {
+    const before = repo.read(path);
+    repo.write(path, bad);
+    try {
+      await fn();
+    } finally {
+      repo.write(path, before);
+    }
+  }
+
+  it("render: the XR file", async () => {
+    writeFileSync(join(repo.root, "bad.yaml"), bad);
+    expectUserError(await repo.run("render", ["bad.yaml"]), at("bad.yaml"));
+  });
+
+  it("check: a case", async () => {
+    await withBad("tests/cases/aws.yaml", async () => {
+      const r = await repo.run("check");
+      expect(r.exitCode, String(r.all)).toBe(1);
+      expect(String(r.all)).toMatch(at("tests/cases/aws.yaml"));
+      expect(String(r.all)).not.toMatch(/internal error|\n\s+at /);
+    });
+  });
+
+  it("verify: a case", async () => {
+    await withBad("tests/cases/aws.yaml", async () => {
+      const r = await repo.run("verify", ["--json"]);
+      expect(r.exitCode, String(r.all)).toBe(1);
+      const report = JSON.parse(String(r.stdout)) as { findings: { rule: string; case?: string; message: string }[] };
+      const failures = report.findings.filter((f) => f.rule === "case-render");
+      expect(failures.map((f) => f.case)).toEqual(["aws"]);
+      expect(failures[0]!.message).toMatch(at("tests/cases/aws.yaml"));
+    });
+  });
+
+  it("validate: an example", async () => {
+    await withBad("examples/aws.yaml", async () => {
+      expectUserError(await repo.run("validate"), at("examples/aws.yaml"));
+    });
+  });
+
+  it("package: a package file", async () => {
+    await withBad("package/definition.yaml", async () => {
+      expectUserError(await repo.run("package", ["--version", "1.0.0"]), /^error: cannot read the package: /, at("package/definition.yaml"));
+    });
+  });
+
+  it("lint: a golden file the end-to-end tests are generated from", async () => {
+    await withBad("tests/golden/aws.yaml", async () => {
+      const r = await repo.run("lint", ["--e2e"]);
+      expect(r.exitCode, String(r.all)).toBe(1);
+      expect(String(r.all)).toMatch(at("tests/golden/aws.yaml"));
+      expect(String(r.all)).not.toMatch(/internal error|\n\s+at /);
+    });
+  });
+
+  it("upgrade-check: the exported XRs", async () => {
+    writeFileSync(join(repo.root, "bad-xrs.yaml"), bad);
+    expectUserError(await repo.run("upgrade-check", ["--from", "package", "--xrs", "bad-xrs.yaml"]), at("bad-xrs.yaml"));
   });
 });

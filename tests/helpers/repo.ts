@@ -1,15 +1,18 @@
 /**
- * A temporary copy of the repository for tests that change sources or run entry files:
- * kcl/, package/, scripts/, tests/cases and tests/golden and the top-level files are copied;
- * node_modules/ and .tools/ are linked so the copy uses the same installed tools.
+ * The one temporary checkout for tests that change sources or run entry files. By default it
+ * holds every path of REPO_PATHS (what the pipeline reads and writes: kcl/, package/, scripts/,
+ * tests/cases, tests/golden, tests/e2e, the top-level files, …), with node_modules/ and .tools/
+ * linked so the copy uses the same installed tools; `only` copies a part of that list.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { execa, type Result } from "execa";
 import { ROOT } from "../../scripts/lib/paths.js";
 
-const COPIED = [
+/** Every path of the repository a checkout may hold (files or folders, relative to the root). */
+export const REPO_PATHS = [
+  ".github",
   "kcl",
   "package",
   "scripts",
@@ -18,13 +21,25 @@ const COPIED = [
   "examples",
   "tests/cases",
   "tests/golden",
+  "tests/e2e",
   "package.json",
   "tools.json",
   "tsconfig.json",
   "tsconfig.build.json",
   "renovate.json",
-];
+] as const;
 const LINKED = ["node_modules", ".tools"];
+
+export type RepoPath = (typeof REPO_PATHS)[number] | "kcl/apps.k" | "data/compatibility.json";
+
+export interface CopyOptions {
+  /** Copy only these paths (default: all of REPO_PATHS). */
+  only?: readonly RepoPath[];
+  /** Link node_modules/ and .tools/ (default: true when every path is copied, which is what running entries needs). */
+  link?: boolean;
+  /** The temporary folder's name prefix. */
+  prefix?: string;
+}
 
 export interface RepoCopy {
   root: string;
@@ -37,10 +52,15 @@ export interface RepoCopy {
   remove(): void;
 }
 
-export function copyRepo(): RepoCopy {
-  const root = mkdtempSync(join(tmpdir(), "dot-cluster-"));
-  for (const p of COPIED) if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(root, p), { recursive: true });
-  for (const p of LINKED) if (existsSync(join(ROOT, p))) symlinkSync(join(ROOT, p), join(root, p));
+export function copyRepo(options: CopyOptions = {}): RepoCopy {
+  const root = mkdtempSync(join(tmpdir(), options.prefix ?? "dot-cluster-"));
+  for (const p of options.only ?? REPO_PATHS) {
+    if (!existsSync(join(ROOT, p))) continue;
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    // *.tmp are the leftovers of an atomic write in progress, never part of a checkout.
+    cpSync(join(ROOT, p), join(root, p), { recursive: true, filter: (src) => !src.endsWith(".tmp") });
+  }
+  if (options.link ?? options.only === undefined) for (const p of LINKED) if (existsSync(join(ROOT, p))) symlinkSync(join(ROOT, p), join(root, p));
   return {
     root,
     read: (p) => readFileSync(join(root, p), "utf8"),

@@ -2,6 +2,7 @@
 // message that names the field, never a failure deep inside KCL.
 import { describe, expect, it } from "vitest";
 import { KclError } from "../../scripts/lib/kcl/index.js";
+import { kclSourceName } from "../../scripts/lib/render/pipeline.js";
 import { useEngine } from "../helpers/engine.js";
 import { clusterXR, composition, kclSteps, objects, readPackageFile, releaseOf, releases, runComposition, appUsages, type Obj } from "./pipeline.js";
 
@@ -22,8 +23,13 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
   const comp = () => composition(`cluster-${cloud}`);
 
   it("renders a Cluster without spec.parameters.apps: ProviderConfigs and namespaces, no app", async () => {
-    for (const parameters of [{ nodeSize: "small" }, { nodeSize: "small", apps: null }, undefined]) {
-      const r = await runComposition(engine, comp(), clusterXR(cloud, parameters as Obj | undefined));
+    // With the XRD's defaults (as the API server and `npm run render` apply them) and without
+    // (as `crossplane render` hands the XR over unless given --xrd).
+    const runs = [{ nodeSize: "small" }, { nodeSize: "small", apps: null }, undefined].flatMap((parameters) =>
+      [true, false].map((xrdDefaults) => ({ parameters, xrdDefaults })),
+    );
+    for (const { parameters, xrdDefaults } of runs) {
+      const r = await runComposition(engine, comp(), clusterXR(cloud, parameters as Obj | undefined), {}, { xrdDefaults });
       const charts = releases(r).map((x) => x.spec.forProvider.chart.name);
       // Cilium is the network plugin of AKS and GKE from the start, as in dot-kubernetes.
       expect(charts).toEqual(cloud === "aws" ? [] : ["cilium"]);
@@ -45,7 +51,7 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
 
   it("rejects an unknown app key, naming it and the known apps", async () => {
     const err = await failure(runComposition(engine, comp(), clusterXR(cloud, { nodeSize: "small", apps: { envoygateway: { enabled: true } } })));
-    expect(err.file).toBe(`cluster-${cloud}/apps.k`);
+    expect(err.file).toBe(kclSourceName(`cluster-${cloud}`, "apps"));
     expect(err.kclMessage).toContain("spec.parameters.apps.envoygateway: unknown app");
     expect(err.kclMessage).toContain("envoyGateway");
   });
@@ -60,7 +66,7 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     const defaulted = await runComposition(engine, comp(), clusterXR(cloud, { nodeSize: "small", gpu: { enabled: true } }));
     expect([...defaulted.resources.entries()]).toEqual([...small.resources.entries()]);
     const err = await failure(runComposition(engine, comp(), clusterXR(cloud, { nodeSize: "small", gpu: true })));
-    expect(err.file).toBe(`cluster-${cloud}/cluster.k`);
+    expect(err.file).toBe(kclSourceName(`cluster-${cloud}`, "cluster"));
     expect(err.kclMessage).toContain("spec.parameters.gpu must be an object");
   });
 

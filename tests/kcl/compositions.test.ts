@@ -325,8 +325,9 @@ describe.each(CLOUDS)("cluster-%s", (cloud) => {
     expect(found.map((u) => u.metadata.name).sort()).toEqual(expected.map((s) => `a-team-${s}-usage`));
     for (const u of found) {
       expect([...r.resources].find(([, o]) => o === u)![0]).toBe(u.metadata.name);
-      // Marked ready, as dot-kubernetes does: the XR never waits for them.
-      expect(u.metadata.annotations["krm.kcl.dev/ready"], u.metadata.name).toBe("True");
+      // Marked ready (krm.kcl.dev/ready, which function-kcl turns into the resource's readiness), as dot-kubernetes does:
+      // the XR never waits for them.
+      expect(r.ready.get(u.metadata.name), u.metadata.name).toBe("True");
       const all = [...r.resources.values()];
       const of = all.filter((o) => o.apiVersion === u.spec.of.apiVersion && o.kind === u.spec.of.kind && o.metadata.name === u.spec.of.resourceRef.name);
       const by = all.filter((o) => o.apiVersion === u.spec.by.apiVersion && o.kind === u.spec.by.kind && o.metadata.name === u.spec.by.resourceRef.name);

@@ -1,24 +1,29 @@
 /**
- * Test helpers for the package's KCL: reads the generated package, runs a composition's KCL steps
- * with the real KCL engine the way function-kcl feeds them (option("params") =
- * spec.params + oxr, dxr, ocds, dcds, ctx; `items` out; XR status merged; composition resource
- * name from krm.kcl.dev/composition-resource-name; duplicate names fatal), without the XRD
- * defaulting, selection and Crossplane metadata of `npm run render`, so that a test can feed a
- * step any value (also ones the XRD would reject) and see the step's own answer.
+ * Test helpers for the package's KCL: reads the generated package and runs a composition's KCL
+ * steps with the real KCL engine through the product's function-kcl (render/function-kcl.ts:
+ * its option("params"), XR status merge and output rules), on the XR with the XRD's defaults as
+ * `npm run render` applies them (render/defaults.ts) unless `xrdDefaults: false`. Selection,
+ * the XR schema check and Crossplane's metadata of `npm run render` are left out, so that a test
+ * can feed a step any value (also ones the XRD would reject) and see the step's own answer.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, parseAllDocuments } from "yaml";
-import type { KclEngine } from "../../scripts/lib/kcl/index.js";
 import { APPS_FILE, extractPins } from "../../scripts/lib/bump/kclfile.js";
-import { ROOT } from "../../scripts/lib/paths.js";
+import type { KclEngine } from "../../scripts/lib/kcl/index.js";
+import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
+import { defaultXr } from "../../scripts/lib/render/defaults.js";
+import type { FnState, Ready } from "../../scripts/lib/render/fn.js";
+import { isKclInput, runFunctionKcl } from "../../scripts/lib/render/function-kcl.js";
+import { kclSourceName } from "../../scripts/lib/render/pipeline.js";
+import type { KubeObject } from "../../scripts/lib/render/types.js";
+import { readYamlFile } from "../../scripts/lib/yamlio.js";
 
 export type Obj = Record<string, any>;
 
 export const CRN = "krm.kcl.dev/composition-resource-name";
 
 export function readPackageFile(name: string): Obj[] {
-  return parseAllDocuments(readFileSync(join(ROOT, "package", name), "utf8")).map((d) => d.toJS() as Obj);
+  return readYamlFile(join(PACKAGE_DIR, name)) as Obj[];
 }
 
 export function compositions(): Obj[] {
@@ -39,7 +44,7 @@ export interface KclStep {
 
 export function kclSteps(comp: Obj): KclStep[] {
   return (comp.spec.pipeline as Obj[])
-    .filter((s) => s.input?.apiVersion === "krm.kcl.dev/v1alpha1" && s.input?.kind === "KCLRun")
+    .filter((s) => isKclInput(s.input))
     .map((s) => ({ step: s.step as string, source: s.input.spec.source as string, params: (s.input.spec.params ?? {}) as Obj }));
 }
 
@@ -48,37 +53,54 @@ export interface Rendered {
   status: Obj;
   /** Composed resources by composition resource name (annotation removed, as function-kcl does). */
   resources: Map<string, Obj>;
+  /** Readiness per composition resource name, as function-kcl reads it from krm.kcl.dev/ready (then removed). */
+  ready: Map<string, Ready>;
   /** Composition resource names per step. */
   byStep: Map<string, string[]>;
 }
 
-/** Runs every KCL step of the composition on the XR; observed maps composition resource name -> observed object. */
-export async function runComposition(engine: KclEngine, comp: Obj, xr: Obj, observed: Record<string, Obj> = {}): Promise<Rendered> {
-  const dcds: Record<string, { Resource: Obj }> = {};
-  const ocds = Object.fromEntries(Object.entries(observed).map(([k, v]) => [k, { Resource: v }]));
-  let status: Obj = {};
+export interface RunOptions {
+  /** Apply the XRD's defaults to the XR first, as `npm run render` does (default true). */
+  xrdDefaults?: boolean;
+}
+
+/**
+ * Runs every KCL step of the composition on the XR; observed maps composition resource name ->
+ * observed object. A step's fatal result throws; so does a step that composes a name an earlier
+ * step composed (function-kcl would silently replace it).
+ */
+export async function runComposition(engine: KclEngine, comp: Obj, xr: Obj, observed: Record<string, Obj> = {}, options: RunOptions = {}): Promise<Rendered> {
+  const xrd = readPackageFile("definition.yaml").find((d) => d.kind === "CompositeResourceDefinition") as KubeObject | undefined;
+  const oxr = options.xrdDefaults === false ? (xr as KubeObject) : defaultXr(xr as KubeObject, xrd);
+  const observedState: FnState = {
+    composite: { resource: oxr },
+    resources: Object.fromEntries(Object.entries(observed).map(([name, resource]) => [name, { resource: resource as KubeObject }])),
+  };
+  let desired: FnState = { resources: {} };
+  let context: Record<string, unknown> = {};
   const byStep = new Map<string, string[]>();
-  for (const step of kclSteps(comp)) {
-    const params = { ...step.params, oxr: xr, dxr: { apiVersion: xr.apiVersion, kind: xr.kind, status }, ocds, dcds, ctx: {} };
-    const docs = await engine.run({ sources: [{ filename: `${comp.metadata.name}/${step.step}.k`, code: step.source }], options: { params } });
-    const items = (docs[0] as Obj | undefined)?.items;
-    if (!Array.isArray(items)) throw new Error(`${comp.metadata.name} step ${step.step}: no items`);
-    const names: string[] = [];
-    for (const item of items as Obj[]) {
-      if (item.apiVersion === xr.apiVersion && item.kind === xr.kind) {
-        status = { ...status, ...item.status };
-        continue;
-      }
-      const annotations = { ...(item.metadata?.annotations ?? {}) };
-      const name: string = annotations[CRN] ?? item.metadata?.name;
-      delete annotations[CRN];
-      if (dcds[name]) throw new Error(`${comp.metadata.name} step ${step.step}: duplicate composition resource name ${name}`);
-      dcds[name] = { Resource: { ...item, metadata: { ...item.metadata, annotations } } };
-      names.push(name);
+  for (const s of (comp.spec.pipeline as Obj[]).filter((st) => isKclInput(st.input))) {
+    const before = new Set(Object.keys(desired.resources));
+    const req = { observed: observedState, desired, input: s.input, context, extraResources: {}, requiredResources: {} };
+    const rsp = await runFunctionKcl(engine, req, { sourceName: kclSourceName(comp.metadata.name, s.step), workDir: PACKAGE_DIR });
+    const fatal = rsp.results.find((r) => r.severity === "Fatal");
+    if (fatal) throw new Error(`${comp.metadata.name} step ${s.step}: ${fatal.message}`);
+    const names = Object.keys(rsp.desired.resources).filter((n) => !before.has(n));
+    for (const n of before) {
+      if (rsp.desired.resources[n] !== desired.resources[n]) throw new Error(`${comp.metadata.name} step ${s.step}: duplicate composition resource name ${n}`);
     }
-    byStep.set(step.step, names);
+    byStep.set(s.step, names);
+    desired = rsp.desired;
+    context = rsp.context;
   }
-  return { status, resources: new Map(Object.entries(dcds).map(([k, v]) => [k, v.Resource])), byStep };
+  const status = (desired.composite?.resource.status ?? {}) as Obj;
+  const entries = Object.entries(desired.resources);
+  return {
+    status,
+    resources: new Map(entries.map(([k, v]) => [k, v.resource as Obj])),
+    ready: new Map(entries.map(([k, v]) => [k, v.ready ?? "Unspecified"])),
+    byStep,
+  };
 }
 
 /** A Cluster XR for a cloud with the given spec.parameters. */
@@ -96,7 +118,7 @@ export function clusterXR(provider: "aws" | "google" | "azure", parameters: Obj 
 }
 
 export function loadYaml(path: string): Obj {
-  return parse(readFileSync(join(ROOT, path), "utf8")) as Obj;
+  return readYamlFile(join(ROOT, path))[0] as Obj;
 }
 
 export const ofKind = (r: Rendered, apiVersion: string, kind: string): Obj[] =>

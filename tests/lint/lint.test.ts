@@ -1,20 +1,18 @@
 // npm run lint: the real actionlint and chainsaw over the repository's files and over broken copies.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainsawTests, lintChainsawTests, lintWorkflows, workflowFiles } from "../../scripts/lib/lint/index.js";
 import { ROOT } from "../../scripts/lib/paths.js";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
+import { copyRepo } from "../helpers/repo.js";
 
 let actionlint: string;
 let chainsaw: string;
 let root: string;
 beforeAll(async () => {
   [actionlint, chainsaw] = await Promise.all([ensureGoTool("actionlint"), ensureGoTool("chainsaw")]);
-  root = mkdtempSync(join(tmpdir(), "lint-"));
-  cpSync(join(ROOT, ".github"), join(root, ".github"), { recursive: true });
-  cpSync(join(ROOT, "tests", "e2e"), join(root, "tests", "e2e"), { recursive: true });
+  root = copyRepo({ only: [".github", "tests/e2e"], prefix: "lint-" }).root;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { createCrossplaneRenderer, type CrossplaneRenderer } from "../../scripts/lib/render/crossplane/renderer.js";
-import { loadPackage, localRenderer, renderCasesWith, toRenderStream, type KubeObject, type RenderedCase } from "../../scripts/lib/render/index.js";
+import { renderCasesWith } from "../../scripts/lib/cases.js";
+import { loadPackage, localRenderer, toRenderStream, type KubeObject, type RenderedCase } from "../../scripts/lib/render/index.js";
 import { gadget, tempPackage, WIDGETS, type TempPackage } from "./helpers.js";
 
 let engine: KclEngine;

@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { renderCases } from "../../scripts/lib/cases.js";
 import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
 import {
   loadPackage,
   parseRenderStream,
-  renderCases,
   renderXr,
   toRenderStream,
   type KubeObject,

@@ -15,7 +15,7 @@ import { UserError } from "../../scripts/lib/errors.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { loadPackage, localRenderer, renderXr, type KubeObject } from "../../scripts/lib/render/index.js";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
-import { formatJson, upgradeCheck, upgradeCheckWithCache, type Finding, type UpgradeCheckOptions } from "../../scripts/lib/upgrade/index.js";
+import { formatJson, upgradeCheck, upgradeCheckWithCache, type UpgradeFinding, type UpgradeCheckOptions } from "../../scripts/lib/upgrade/index.js";
 import type { KclEngine } from "../../scripts/lib/kcl/index.js";
 import { toYamlStream } from "../../scripts/lib/yamlio.js";
 import { copyRepo, type RepoCopy } from "../helpers/repo.js";
@@ -74,9 +74,9 @@ function renameResource(crn: string, name: string): string {
 }
 
 /** What matters of a finding for exact comparison: rule, case and name. */
-const key = (f: Finding) => `${f.rule} ${f.case ?? "-"} ${f.crn ?? "-"}`;
+const key = (f: UpgradeFinding) => `${f.rule} ${f.case ?? "-"} ${f.crn ?? "-"}`;
 /** Every finding but the field-change notices (changed, chart-version), which follow from the mutation. */
-const listed = (fs: Finding[]) =>
+const listed = (fs: UpgradeFinding[]) =>
   fs
     .filter((f) => f.rule !== "changed" && f.rule !== "chart-version")
     .map(key)
@@ -415,7 +415,7 @@ describe("old package from an xpkg pushed to a registry with token auth", () => 
     const ok = await repo.run("upgrade-check", [...args, "--allow-file", allowFile, "--json"], env);
     expect(ok.exitCode).toBe(0);
     expect(String(ok.stderr)).toMatch(/KCL step runs: 0 evaluated, [1-9]\d* reused from \.cache\/render-kcl/);
-    const json = JSON.parse(String(ok.stdout)) as { findings: Finding[]; summary: { failing: number; allowed: number } };
+    const json = JSON.parse(String(ok.stdout)) as { findings: UpgradeFinding[]; summary: { failing: number; allowed: number } };
     expect(json.summary).toMatchObject({ failing: 0, allowed: 1 });
     expect(json.findings.filter((f) => f.rule === "deleted").map((f) => [f.crn, f.allowed])).toEqual([[names.gpuPool, true]]);
     expect((await status()).filter((l) => !before.includes(l))).toEqual(written);

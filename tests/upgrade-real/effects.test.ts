@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compareEffects, observedEffects, predictedEffects, type LiveComposed } from "../../scripts/lib/e2e/upgrade.js";
-import type { Finding } from "../../scripts/lib/upgrade/types.js";
+import type { UpgradeFinding } from "../../scripts/lib/upgrade/types.js";
 
 const live = (crn: string, uid: string, view: Record<string, unknown> = { spec: { a: 1 } }, name = crn): LiveComposed => ({
   uid,
@@ -38,7 +38,7 @@ describe("observed effects", () => {
 });
 
 describe("predicted effects", () => {
-  const f = (rule: string, crn: string): Finding => ({ rule, severity: "notice", case: "c", crn, message: "" });
+  const f = (rule: string, crn: string): UpgradeFinding => ({ rule, severity: "notice", case: "c", crn, message: "" });
   it("maps upgrade-check's rules onto what Crossplane does", () => {
     const p = predictedEffects([
       f("deleted", "a"),

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PREVIOUS_RELEASE_LABEL, previousRelease } from "../../scripts/lib/e2e/previous-release.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { loadPackage, readXrFile, renderXr, type KubeObject } from "../../scripts/lib/render/index.js";
-import { localRenderer } from "../../scripts/lib/render/cases.js";
+import { localRenderer } from "../../scripts/lib/render/renderer.js";
 import { comparePackages, loadImmutableData } from "../../scripts/lib/upgrade/index.js";
 import { loadLiveStatus } from "../../scripts/lib/upgrade/reconcile.js";
 import { useEngine } from "../helpers/engine.js";

@@ -1,17 +1,19 @@
 // npm run validate: the real `crossplane beta validate` against CRDs fetched from the providers'
 // Go modules (cached in .cache/crds, shared with `npm run validate`).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
 import { CACHE_DIR, PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
-import { loadPackage, localRenderer, renderCase } from "../../scripts/lib/render/index.js";
+import { renderCase } from "../../scripts/lib/cases.js";
+import { loadPackage, localRenderer } from "../../scripts/lib/render/index.js";
 import type { KubeObject, LoadedPackage } from "../../scripts/lib/render/types.js";
 import { ensureGoTool, loadPins } from "../../scripts/lib/tools.js";
 import { dependsOn, obtainSchemas, type SchemaSet } from "../../scripts/lib/validate/crds.js";
 import { caseTargets, formatReport, packageTargets, validateProject, validateTargets, type Target } from "../../scripts/lib/validate/index.js";
 import { coverageOf, xrdKinds, type XrdKind } from "../../scripts/lib/validate/schemas.js";
+import { copyRepo } from "../helpers/repo.js";
 
 const CRDS = join(CACHE_DIR, "crds");
 let engine: KclEngine;
@@ -201,9 +203,8 @@ describe("validating rendered resources with crossplane beta validate", () => {
 
 describe("validateProject (npm run validate)", () => {
   it("reports an invalid example Cluster with its file, the resource, the field and the message", async () => {
-    const root = mkdtempSync(join(tmpdir(), "validate-"));
+    const root = copyRepo({ only: ["package"], prefix: "validate-" }).root;
     temps.push(root);
-    cpSync(PACKAGE_DIR, join(root, "package"), { recursive: true });
     mkdirSync(join(root, "examples"));
     const example = readdirSync(join(ROOT, "examples")).find((f) => f.endsWith(".yaml"))!;
     const text = readFileSync(join(ROOT, "examples", example), "utf8");

@@ -7,16 +7,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, PACKAGE_DIR } from "../../scripts/lib/paths.js";
-import {
-  caseInputs,
-  loadPackage,
-  readObservedFile,
-  readXrFile,
-  renderCase,
-  localRenderer,
-  type KubeObject,
-  type RenderResult,
-} from "../../scripts/lib/render/index.js";
+import { caseInputs, renderCase } from "../../scripts/lib/cases.js";
+import { loadPackage, readObservedFile, readXrFile, localRenderer, type KubeObject, type RenderResult } from "../../scripts/lib/render/index.js";
 import { xrReady } from "../../scripts/lib/verify/rules/xr-ready.js";
 import type { Finding } from "../../scripts/lib/verify/types.js";
 import { useEngine } from "../helpers/engine.js";

@@ -1,6 +1,6 @@
 // npm run package: the real crossplane CLI builds the .xpkg; the archive is opened with the
 // system tar (not this project's reader) and compared with package/.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -9,6 +9,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { UserError, UsageError } from "../../scripts/lib/errors.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { ensureGoTool } from "../../scripts/lib/tools.js";
+import { copyRepo } from "../helpers/repo.js";
 import { packageStream, readXpkg } from "../../scripts/lib/xpkg/archive.js";
 import { buildXpkg } from "../../scripts/lib/xpkg/build.js";
 import { parseVersion, resolveVersion, tagsAtHead } from "../../scripts/lib/xpkg/version.js";
@@ -18,9 +19,8 @@ type Obj = Record<string, unknown>;
 let crossplane: string;
 const temps: string[] = [];
 function tempRoot(withExamples?: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "xpkg-test-"));
+  const root = copyRepo({ only: ["package"], prefix: "xpkg-test-" }).root;
   temps.push(root);
-  cpSync(PACKAGE_DIR, join(root, "package"), { recursive: true });
   if (withExamples) {
     mkdirSync(join(root, "examples"));
     for (const [name, content] of Object.entries(withExamples)) writeFileSync(join(root, "examples", name), content);

@@ -9,9 +9,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { parseAllDocuments } from "yaml";
 import { applyOverrides, OVERRIDES_VARIABLE, parseOverrides } from "../bump/overrides.js";
 import { CACHE_DIR } from "../paths.js";
+import { parseYamlDocuments } from "../yamlio.js";
 import { ensureGoTool, type Log } from "../tools.js";
 
 export interface ChartService {
@@ -71,10 +71,10 @@ async function pulled(helm: string, repository: string, name: string, version: s
   }
 }
 
-function services(manifests: string, namespace: string): ChartService[] {
+function services(manifests: string, namespace: string, origin: string): ChartService[] {
   const out: ChartService[] = [];
-  for (const doc of parseAllDocuments(manifests)) {
-    const o = doc.toJS() as {
+  for (const doc of parseYamlDocuments(manifests, origin)) {
+    const o = doc as {
       apiVersion?: string;
       kind?: string;
       metadata?: { name?: string; namespace?: string };
@@ -120,7 +120,11 @@ export async function chartServices(
             timeout: 60_000,
           });
           if (t.exitCode !== 0) throw new Error(`helm template ${r.name} ${r.version}: ${firstLine(String(t.stderr))}`);
-          out.set(r.id, { kind: "templated", chart: `${repository}/${r.name}:${r.version}`, services: services(String(t.stdout), r.namespace) });
+          out.set(r.id, {
+            kind: "templated",
+            chart: `${repository}/${r.name}:${r.version}`,
+            services: services(String(t.stdout), r.namespace, `helm template ${r.name} ${r.version}`),
+          });
         } finally {
           rmSync(work, { recursive: true, force: true });
         }

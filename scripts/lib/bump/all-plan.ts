@@ -10,6 +10,7 @@ import { checkCompatibility, rowFor, type CompatibilityRow } from "../compat.js"
 import type { ResolvedChart } from "./datasources/index.js";
 import { aliasOf, type Pin } from "./kclfile.js";
 import { formatLike, intersectVersions, type AvailableVersion } from "./versioning.js";
+import { AI_GATEWAY_CHART, ENVOY_GATEWAY_CHART } from "../charts.js";
 
 /** What the registries said about one pin: its charts' versions, or why they could not be read. */
 export type PinLookup = { ok: true; resolved: ResolvedChart[] } | { ok: false; failures: { chart: string; location: string; message: string }[] };
@@ -119,8 +120,8 @@ export function planAll(input: AllPlanInput): AllPlan {
   }
 
   // The AI Gateway <-> Envoy Gateway pair: the newest AI Gateway some allowed Envoy Gateway supports.
-  const ai = pinOfChart(input.pins, "ai-gateway-helm");
-  const eg = pinOfChart(input.pins, "gateway-helm");
+  const ai = pinOfChart(input.pins, AI_GATEWAY_CHART);
+  const eg = pinOfChart(input.pins, ENVOY_GATEWAY_CHART);
   const aiOpts = ai && options.get(ai.variable);
   const egOpts = eg && options.get(eg.variable);
   if (ai && eg && aiOpts && egOpts) {
@@ -148,7 +149,8 @@ export function planAll(input: AllPlanInput): AllPlan {
     if (!pair) {
       const verdict = checkCompatibility(ai.value, eg.value, input.compatibility);
       plan.notes.push(
-        `AI Gateway ${ai.value} and Envoy Gateway ${eg.value} stay as they are: no allowed pair is in the compatibility table (data/compatibility.json); the current pins: ${verdict.message}`,
+        `AI Gateway ${ai.value} and Envoy Gateway ${eg.value} stay as they are: no allowed pair is in the compatibility table (data/compatibility.json); ` +
+          `the current pins: ${verdict.message}`,
       );
       chosen.set(ai.variable, { option: aiOpts.options.at(-1)! });
       chosen.set(eg.variable, { option: egOpts.options.at(-1)! });
@@ -210,7 +212,8 @@ export function planAll(input: AllPlanInput): AllPlan {
     const { value, styleKept } = formatLike(pin.value, available);
     if (!styleKept)
       plan.notes.push(
-        `_${pin.variable}: the registry has no ${pin.value.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${available.version}; writing ${value} as listed`,
+        `_${pin.variable}: the registry has no ${pin.value.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${available.version}; writing ${value} as ` +
+          `listed`,
       );
     const resolved = (input.lookups.get(pin.variable) as { ok: true; resolved: ResolvedChart[] }).resolved;
     plan.moves.push({

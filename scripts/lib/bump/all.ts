@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { COMPATIBILITY_FILE, loadCompatibility } from "../compat.js";
 import { UserError } from "../errors.js";
 import { ROOT } from "../paths.js";
-import { applyPlan, interruptExitCode, recoverInterrupted, STEPS, type ApplyResult, type Step } from "./apply.js";
+import { applyPlan, interruptExitCode, recoverInterrupted, STEPS, stepLine, type ApplyResult, type Step } from "./apply.js";
 import { resolveChart, type ResolvedChart } from "./datasources/index.js";
 import { AbortedError, type HttpOptions } from "./http.js";
 import { type BumpRunOptions, fileProblems, readApps } from "./index.js";
@@ -159,11 +159,7 @@ export function formatAllPlan(outcome: BumpAllOutcome, options: { dryRun?: boole
   else if (options.dryRun && !md)
     lines.push(`dry run: nothing written; the bump would write ${APPS_FILE}, then run ${ALL_STEPS.map((s) => s.name).join(", ")}`);
   if (applied) {
-    lines.push(
-      md
-        ? `\nSteps: ${applied.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.`
-        : `steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`,
-    );
+    lines.push(md ? `\nSteps: ${applied.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.` : `steps: ${applied.steps.map(stepLine).join(", ")}`);
     if (!md) lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
   }
   return lines;

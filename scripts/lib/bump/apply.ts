@@ -11,6 +11,7 @@ import { UserError } from "../errors.js";
 import { readIfExists, writeFileAtomic } from "../fsutil.js";
 import { discardJournal, readJournal, recordStep, sha256, stopRecordedStep, writeJournal, JOURNAL_DIR, type Snapshot } from "./journal.js";
 import { APPS_FILE, extractPins, replacePinValue } from "./kclfile.js";
+import { LAYOUT } from "../paths.js";
 
 export interface Step {
   /** As shown to people: "build", "check --update", "verify". */
@@ -28,7 +29,7 @@ export const STEPS: readonly Step[] = [
 ];
 
 /** What a bump may touch; all of it is restored on failure. */
-export const TOUCHED = [APPS_FILE, "package", "tests/golden", "tests/e2e"];
+export const TOUCHED = [APPS_FILE, LAYOUT.package, LAYOUT.golden, LAYOUT.e2e];
 
 export interface StepOutcome {
   name: string;
@@ -153,7 +154,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     discardJournal(root);
     const note = editedMeanwhile
       ? `${APPS_FILE} was edited by someone else while the steps ran, so it was left as it is; package/ and tests/golden/ were restored.`
-      : `restored kcl/apps.k, package/ and tests/golden/ to what they were${restored.length ? ` (${restored.length} file${restored.length === 1 ? "" : "s"} put back: ${restored.slice(0, 8).join(", ")}${restored.length > 8 ? `, … ${restored.length - 8} more` : ""})` : ""}.`;
+      : `restored kcl/apps.k, package/ and tests/golden/ to what they were${putBack(restored)}.`;
     throw new UserError(`${why}\n${note}`, { exitCode });
   };
 
@@ -203,6 +204,18 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
   return { changedFiles, steps: outcomes };
 }
 
+/** One step's outcome for the summary line: "check ok (1.2 s)", "lint skipped (why)". */
+export function stepLine(s: StepOutcome): string {
+  return s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`;
+}
+
+/** " (3 files put back: a, b, c)" after a rollback, or nothing when nothing was restored. */
+function putBack(restored: readonly string[]): string {
+  if (!restored.length) return "";
+  const more = restored.length > 8 ? `, … ${restored.length - 8} more` : "";
+  return ` (${restored.length} file${restored.length === 1 ? "" : "s"} put back: ${restored.slice(0, 8).join(", ")}${more})`;
+}
+
 /** What an abort reason says about the signal that caused it (see ./signals.ts). */
 export interface Interrupt {
   signal: string;
@@ -239,7 +252,8 @@ export async function recoverInterrupted(root: string): Promise<string[] | undef
   const lines = [
     `recovered an interrupted bump (pid ${info.pid}, started ${info.started}, moving ${what}) from ${JOURNAL_DIR}: ` +
       (restored.length
-        ? `${restored.length} file${restored.length === 1 ? "" : "s"} put back (${restored.slice(0, 8).join(", ")}${restored.length > 8 ? `, … ${restored.length - 8} more` : ""})`
+        ? `${restored.length} file${restored.length === 1 ? "" : "s"} put back ` +
+          `(${restored.slice(0, 8).join(", ")}${restored.length > 8 ? `, … ${restored.length - 8} more` : ""})`
         : "every file was already as before it"),
   ];
   if (stopped) lines.push(`stopped its step, still running as pid ${stopped}, first.`);

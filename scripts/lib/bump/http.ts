@@ -139,8 +139,10 @@ export class HttpClient {
           await res.body?.cancel();
           const limits = RATE_LIMIT_HEADERS.flatMap((h) => (res.headers.get(h) ? [`${h}: ${res.headers.get(h)}`] : []));
           throw this.fail(
-            `${url.host} answered 429 Too Many Requests for ${where}: its rate limit is used up (${limits.length ? limits.join(", ") : "no rate-limit headers sent"}). ` +
-              `Wait until the limit resets, or give credentials for a higher limit (CHART_REGISTRY_AUTH_<HOST>=user:token), or use a mirror (CHART_SOURCE_OVERRIDES).`,
+            `${url.host} answered 429 Too Many Requests for ${where}: its rate limit is used up ` +
+              `(${limits.length ? limits.join(", ") : "no rate-limit headers sent"}). ` +
+              `Wait until the limit resets, or give credentials for a higher limit (CHART_REGISTRY_AUTH_<HOST>=user:token), or use a mirror ` +
+              `(CHART_SOURCE_OVERRIDES).`,
             url.href,
           );
         }
@@ -164,7 +166,8 @@ export class HttpClient {
     }
     const attempts = retries + 1;
     throw this.fail(
-      `cannot get ${where}: ${lastProblem} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check that the registry is up and reachable, or point CHART_SOURCE_OVERRIDES to a mirror.`,
+      `cannot get ${where}: ${lastProblem} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check that the registry is up and reachable, or point ` +
+        `CHART_SOURCE_OVERRIDES to a mirror.`,
       url.href,
     );
   }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { loadCompatibility, COMPATIBILITY_FILE } from "../compat.js";
 import { UsageError, UserError } from "../errors.js";
 import { ROOT } from "../paths.js";
-import { applyPlan, interruptExitCode, recoverInterrupted, STEPS, type ApplyResult, type Step } from "./apply.js";
+import { applyPlan, interruptExitCode, recoverInterrupted, STEPS, stepLine, type ApplyResult, type Step } from "./apply.js";
 import { resolveChart, type ResolvedChart } from "./datasources/index.js";
 import { AbortedError, type HttpOptions } from "./http.js";
 import { aliasOf, APPS_FILE, extractPins, MARKER_FORMAT, type Extracted, type Pin } from "./kclfile.js";
@@ -81,7 +81,8 @@ function knownCharts(pins: readonly Pin[]): string {
   return pins
     .map(
       (p) =>
-        `  ${aliasOf(p.variable).padEnd(18)} ${p.variable.padEnd(16)} ${p.kind === "tarball" ? "(chart tarball URL, edit by hand)" : p.charts.map((c) => c.chart).join(", ") || "(no marker)"}`,
+        `  ${aliasOf(p.variable).padEnd(18)} ${p.variable.padEnd(16)} ` +
+        `${p.kind === "tarball" ? "(chart tarball URL, edit by hand)" : p.charts.map((c) => c.chart).join(", ") || "(no marker)"}`,
     )
     .join("\n");
 }
@@ -95,14 +96,16 @@ export function findPin(pins: readonly Pin[], name: string): Pin {
   const near = pins.filter((p) => [...names(p)].some((n) => key.length >= 3 && (n.includes(key) || key.includes(n))));
   throw new UsageError(
     `unknown chart "${name}".${near.length ? ` Did you mean ${near.map((p) => aliasOf(p.variable)).join(" or ")}?` : ""}\n` +
-      `Known charts (alias, variable, charts) in ${APPS_FILE}:\n${knownCharts(pins)}\nName a chart by its alias, variable or chart name, e.g. npm run bump ai-gateway 0.x`,
+      `Known charts (alias, variable, charts) in ${APPS_FILE}:\n${knownCharts(pins)}\nName a chart by its alias, variable or chart name, e.g. npm run bump ` +
+      `ai-gateway 0.x`,
   );
 }
 
 function checkPinUsable(pin: Pin): void {
   if (pin.kind === "tarball") {
     throw new UserError(
-      `${APPS_FILE}:${pin.line}: _${pin.variable} pins a chart tarball URL (${pin.value}); bump cannot resolve it, there is no registry to list versions from. Edit the URL by hand.`,
+      `${APPS_FILE}:${pin.line}: _${pin.variable} pins a chart tarball URL (${pin.value}); bump cannot resolve it, there is no registry to list versions ` +
+        `from. Edit the URL by hand.`,
     );
   }
   if (pin.problem) throw new UserError(`${APPS_FILE}:${pin.line}: _${pin.variable}: ${pin.problem}`);
@@ -192,7 +195,8 @@ async function bumpLocked(options: BumpOptions, root: string): Promise<BumpOutco
   for (const r of resolved) {
     if (r.invalidTags)
       lines.push(
-        `note: ${printable(`${r.ref.chart} from ${r.location}`)}: ${r.invalidTags} tag${r.invalidTags === 1 ? "" : "s"} set aside, not valid OCI tags (at most 128 characters of [A-Za-z0-9_.-])`,
+        `note: ${printable(`${r.ref.chart} from ${r.location}`)}: ${r.invalidTags} tag${r.invalidTags === 1 ? "" : "s"} set aside, not valid OCI tags (at ` +
+          `most 128 characters of [A-Za-z0-9_.-])`,
       );
   }
   const steps = options.steps ?? STEPS;
@@ -215,9 +219,7 @@ async function bumpLocked(options: BumpOptions, root: string): Promise<BumpOutco
     steps,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  lines.push(
-    `steps: ${applied.steps.map((s) => (s.status === "skipped" ? `${s.name} skipped (${s.reason})` : `${s.name} ${s.status} (${(s.ms / 1000).toFixed(1)} s)`)).join(", ")}`,
-  );
+  lines.push(`steps: ${applied.steps.map(stepLine).join(", ")}`);
   lines.push(`files changed: ${applied.changedFiles.join(", ")}`);
   return { lines, plan, resolved, applied };
 }

@@ -76,7 +76,8 @@ export function writeJournal(root: string, snapshot: Snapshot, info: JournalInfo
     rmSync(tmp, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException;
     throw new UserError(
-      `cannot write the bump journal ${JOURNAL_DIR} (${e.code ?? e.message}${e.path ? ` on ${e.path}` : ""}); nothing was changed. Make ${join(root, ".cache")} writable (and check free space), then run the bump again.`,
+      `cannot write the bump journal ${JOURNAL_DIR} (${e.code ?? e.message}${e.path ? ` on ${e.path}` : ""}); nothing was changed. Make ` +
+        `${join(root, ".cache")} writable (and check free space), then run the bump again.`,
       { cause: err },
     );
   }
@@ -97,7 +98,8 @@ export function readJournal(root: string): Journal | undefined {
   if (!existsSync(dir)) return undefined;
   const damaged = (why: string) =>
     new UserError(
-      `${JOURNAL_DIR} (left by an interrupted bump) is damaged: ${why}. Restore kcl/apps.k, package/ and tests/golden/ with git (git checkout -- kcl/apps.k package tests/golden), then delete ${JOURNAL_DIR}.`,
+      `${JOURNAL_DIR} (left by an interrupted bump) is damaged: ${why}. Restore kcl/apps.k, package/ and tests/golden/ with git (git checkout -- kcl/apps.k ` +
+        `package tests/golden), then delete ${JOURNAL_DIR}.`,
     );
   let manifest: Manifest;
   try {
@@ -194,5 +196,8 @@ export function interruptedBumpNotice(root: string): string | undefined {
   } catch (err) {
     return (err as Error).message;
   }
-  return `a bump was interrupted${what} and left kcl/apps.k, package/ and tests/golden/ half-written; run \`npm run bump -- --recover\` to put them back as they were before it.`;
+  return (
+    `a bump was interrupted${what} and left kcl/apps.k, package/ and tests/golden/ half-written; run \`npm run bump -- --recover\` to put them back as ` +
+    `they were before it.`
+  );
 }

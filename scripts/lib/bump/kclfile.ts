@@ -10,8 +10,9 @@
  *   # renovate: datasource=docker depName=docker.io/envoyproxy/<chart2>    (same version)
  *   _name = "v1.2.3"
  */
+import { LAYOUT } from "../paths.js";
 
-export const APPS_FILE = "kcl/apps.k";
+export const APPS_FILE = LAYOUT.apps;
 
 export type Datasource = "helm" | "docker";
 

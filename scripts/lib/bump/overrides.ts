@@ -38,7 +38,8 @@ export function parseOverrides(value: string | undefined): SourceOverride[] {
     if (!kf || !kt) throw new UserError(`${OVERRIDES_VARIABLE}: "${item}": both sides must be URLs starting with oci://, https:// or http://.`);
     if (kf !== kt)
       throw new UserError(
-        `${OVERRIDES_VARIABLE}: "${item}" maps an ${kf === "oci" ? "OCI" : "HTTP"} source to an ${kt === "oci" ? "OCI" : "HTTP"} one; a chart source can only be mirrored by the same kind of registry.`,
+        `${OVERRIDES_VARIABLE}: "${item}" maps an ${kf === "oci" ? "OCI" : "HTTP"} source to an ${kt === "oci" ? "OCI" : "HTTP"} one; a chart source can ` +
+          `only be mirrored by the same kind of registry.`,
       );
     for (const side of [from, to]) {
       if (!hasUserinfo(side)) continue;

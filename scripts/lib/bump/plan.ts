@@ -7,6 +7,7 @@ import { checkCompatibility, type CompatibilityRow } from "../compat.js";
 import type { ResolvedChart } from "./datasources/index.js";
 import { aliasOf, type Pin } from "./kclfile.js";
 import { compareVersions, formatLike, intersectVersions, newestVersions, selectVersion, type AvailableVersion } from "./versioning.js";
+import { AI_GATEWAY_CHART, ENVOY_GATEWAY_CHART } from "../charts.js";
 
 export interface PlanRequest {
   pin: Pin;
@@ -99,7 +100,8 @@ export function makePlan(input: PlanInput): PlanResult {
     }
     if (cmp < 0 && !input.allowDowngrade) {
       refusals.push(
-        `the newest version of ${chartsOf(req.pin)} matching ${shellArg(req.range)} is ${chosen.version}, older than the current pin ${current} (_${req.pin.variable}); ` +
+        `the newest version of ${chartsOf(req.pin)} matching ${shellArg(req.range)} is ${chosen.version}, older than the current pin ${current} ` +
+          `(_${req.pin.variable}); ` +
           `pass --allow-downgrade to move back, or ask for a newer range.`,
       );
       continue;
@@ -107,7 +109,8 @@ export function makePlan(input: PlanInput): PlanResult {
     const { value, styleKept } = formatLike(current, chosen);
     if (!styleKept)
       plan.notes.push(
-        `_${req.pin.variable}: the registry has no ${current.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${chosen.version}; writing ${value} as listed`,
+        `_${req.pin.variable}: the registry has no ${current.startsWith("v") ? "v-prefixed" : "unprefixed"} tag for ${chosen.version}; writing ${value} as ` +
+          `listed`,
       );
     plan.changes.push({
       pin: req.pin,
@@ -127,8 +130,8 @@ export function makePlan(input: PlanInput): PlanResult {
 
 /** The AI Gateway <-> Envoy Gateway check on the pins as they would be after the plan. */
 function compatibilityGate(input: PlanInput, plan: Plan): { refusal: string } | undefined {
-  const aiPin = pinOfChart(input.pins, "ai-gateway-helm");
-  const egPin = pinOfChart(input.pins, "gateway-helm");
+  const aiPin = pinOfChart(input.pins, AI_GATEWAY_CHART);
+  const egPin = pinOfChart(input.pins, ENVOY_GATEWAY_CHART);
   if (!aiPin || !egPin) return undefined;
   const aiChange = plan.changes.find((c) => c.pin === aiPin);
   const egChange = plan.changes.find((c) => c.pin === egPin);
@@ -156,7 +159,8 @@ function compatibilityGate(input: PlanInput, plan: Plan): { refusal: string } | 
   fixes.push("or, if the table is out of date, correct data/compatibility.json (verify reads it too), then run the bump again");
   const what =
     verdict.status === "incompatible"
-      ? `${aiDesc} needs Envoy Gateway ${verdict.needsEnvoyGateway}, but ${egDesc} does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI Gateway ${verdict.aiGatewayForEnvoyGateway.length ? verdict.aiGatewayForEnvoyGateway.join(" or ") : "(no supported series)"}`
+      ? `${aiDesc} needs Envoy Gateway ${verdict.needsEnvoyGateway}, but ${egDesc} does not satisfy it; Envoy Gateway ${verdict.envoyGateway} needs AI ` +
+        `Gateway ${verdict.aiGatewayForEnvoyGateway.length ? verdict.aiGatewayForEnvoyGateway.join(" or ") : "(no supported series)"}`
       : `${aiDesc} with ${egDesc}: ${verdict.message}`;
   return {
     refusal: `refusing a pin that breaks the AI Gateway <-> Envoy Gateway compatibility table (data/compatibility.json): ${what}.\n  ${fixes.join("\n  ")}`,

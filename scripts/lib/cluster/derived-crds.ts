@@ -9,7 +9,7 @@
  */
 import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { fetchModule } from "../validate/gomod.js";
+import { fetchModule } from "../gomod.js";
 import { readYamlDocs, type KubeObject } from "./kube.js";
 
 export interface DerivedSource {

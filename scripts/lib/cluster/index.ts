@@ -18,7 +18,7 @@ import type { InstallReport } from "./install.js";
 export { DEFAULT_STATE_DIR } from "./state.js";
 export type { ClusterState } from "./state.js";
 
-export type Log = (line: string) => void;
+import type { Log } from "../tools.js";
 
 export interface UpOptions {
   stateDir?: string;
@@ -114,7 +114,8 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane> {
       return handle(dir, state, true, undefined);
     }
     log(
-      `removing a stale control plane state in ${dir} (${existing.phase === "failed" ? `it failed: ${existing.error?.split("\n")[0]}` : `its supervisor ${existing.supervisorPid} is gone`})`,
+      `removing a stale control plane state in ${dir} ` +
+        `(${existing.phase === "failed" ? `it failed: ${existing.error?.split("\n")[0]}` : `its supervisor ${existing.supervisorPid} is gone`})`,
     );
     await cleanupStale(dir, log);
   } else if (existsSync(dir)) {
@@ -144,13 +145,15 @@ async function waitReady(dir: string, pid: number, child: ChildProcess | undefin
     }
     if (!isProcessAlive(pid) || child?.exitCode != null) {
       throw new UserError(
-        `the control plane's supervisor (pid ${pid}) ended before it was ready; last lines of ${join(dir, "supervisor.log")}:\n${tail(join(dir, "supervisor.log"))}`,
+        `the control plane's supervisor (pid ${pid}) ended before it was ready; last lines of ` +
+          `${join(dir, "supervisor.log")}:\n${tail(join(dir, "supervisor.log"))}`,
       );
     }
     if (Date.now() > deadline) {
       process.kill(pid, "SIGTERM");
       throw new UserError(
-        `the control plane was not ready within ${timeoutMs / 1000} s (waiting for: ${lastStep || "the supervisor to start"}); it was stopped. See ${join(dir, "supervisor.log")}`,
+        `the control plane was not ready within ${timeoutMs / 1000} s (waiting for: ${lastStep || "the supervisor to start"}); it was stopped. See ` +
+          `${join(dir, "supervisor.log")}`,
       );
     }
     await sleep(100);

@@ -6,7 +6,7 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, PACKAGE_DIR, ROOT } from "../paths.js";
+import { CACHE_DIR, PACKAGE_DIR, ROOT, LAYOUT } from "../paths.js";
 import { loadPins } from "../tools.js";
 import { obtainSchemas } from "../validate/crds.js";
 import { CROSSPLANE_GROUPS } from "../validate/sources.js";
@@ -38,7 +38,7 @@ type WaitFor = (what: string, ms: number, check: () => Promise<boolean | string>
 /** apiVersion/kind of every composed resource in tests/golden/ (the first document of each file is the XR). */
 export function composedKinds(root = ROOT): ManagedKind[] {
   const seen = new Map<string, ManagedKind>();
-  const dir = join(root, "tests", "golden");
+  const dir = join(root, LAYOUT.golden);
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort()) {

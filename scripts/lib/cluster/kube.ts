@@ -3,9 +3,8 @@
  * bearer token): server-side apply, create (optionally as a server-side dry-run), get, list,
  * status patches. Every request has a deadline.
  */
-import { readFileSync } from "node:fs";
 import { request } from "node:https";
-import { parseAllDocuments } from "yaml";
+import { readYamlFile } from "../yamlio.js";
 
 export interface KubeAccess {
   /** https://127.0.0.1:PORT */
@@ -144,9 +143,7 @@ export class Kube {
 }
 
 export function readYamlDocs(file: string): KubeObject[] {
-  return parseAllDocuments(readFileSync(file, "utf8"))
-    .map((d) => d.toJS({ maxAliasCount: -1 }) as KubeObject)
-    .filter((o) => o && typeof o === "object" && o.kind);
+  return (readYamlFile(file, { maxAliasCount: -1 }) as KubeObject[]).filter((o) => typeof o === "object" && o.kind);
 }
 
 /** Server-side applies CRDs and waits until each is Established. */

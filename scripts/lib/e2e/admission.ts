@@ -11,6 +11,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { applyCrds, readYamlDocs, type Kube, type KubeObject } from "../cluster/kube.js";
 import type { ChartCrds } from "./chart-crds.js";
+import { LAYOUT } from "../paths.js";
 
 export interface AdmissionVerdict {
   /** kind/name (namespace) of the manifest. */
@@ -40,7 +41,7 @@ const stable = (v: unknown): string =>
 /** Distinct provider-kubernetes Object manifests of tests/golden/*.yaml, with the cases that compose each. */
 export function goldenManifests(root: string): { manifest: KubeObject; cases: string[] }[] {
   const byKey = new Map<string, { manifest: KubeObject; cases: string[] }>();
-  const dir = join(root, "tests", "golden");
+  const dir = join(root, LAYOUT.golden);
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort()) {
@@ -88,7 +89,9 @@ export async function judgeManifests(
         object: label(manifest),
         cases,
         outcome: "not judged",
-        message: `${(err as Error).message.trim()}${missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""}`,
+        message:
+          (err as Error).message.trim() +
+          (missingChart ? `; its CRD comes with the chart ${missingChart.source.chart}, which could not be obtained: ${missingChart.note}` : ""),
       });
       continue;
     }

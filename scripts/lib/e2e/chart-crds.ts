@@ -7,7 +7,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fetchModule } from "../validate/gomod.js";
+import { fetchModule } from "../gomod.js";
 import { readYamlDocs, type KubeObject } from "../cluster/kube.js";
 
 export interface ChartCrdSource {
@@ -44,12 +44,15 @@ export function chartCrdSources(pins: Record<string, string>): ChartCrdSource[] 
     {
       chart: `argo-cd ${pins.argocd ?? "?"}`,
       groups: ["argoproj.io"],
-      unavailable: `the argo-cd chart's version (${pins.argocd ?? "?"}) is not Argo CD's; the Argo CD version it installs is only in the chart, not in a Go module`,
+      unavailable:
+        `the argo-cd chart's version (${pins.argocd ?? "?"}) is not Argo CD's; the Argo CD version it installs is only in the chart, not in a Go ` + `module`,
     },
     {
       chart: `kube-prometheus-stack ${pins.prometheus ?? "?"}`,
       groups: ["monitoring.coreos.com"],
-      unavailable: `the kube-prometheus-stack chart's version (${pins.prometheus ?? "?"}) does not name the prometheus-operator version it bundles; it is only in the chart`,
+      unavailable:
+        `the kube-prometheus-stack chart's version (${pins.prometheus ?? "?"}) does not name the prometheus-operator version it bundles; it is ` +
+        `only in the chart`,
     },
   ];
 }

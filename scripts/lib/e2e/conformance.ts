@@ -11,11 +11,12 @@
  * the render controls is compared (names, labels, annotations, owner references).
  */
 import { createTwoFilesPatch } from "diff";
-import { stringify } from "yaml";
 import type { KclEngine } from "../kcl/engine.js";
 import { renderXr, type KubeObject as RenderObject, type LoadedPackage } from "../render/index.js";
 import { sortKeys } from "../render/yaml.js";
 import type { Kube, KubeObject } from "../cluster/kube.js";
+import { ANNOTATION_RESOURCE_NAME } from "../paths.js";
+import { toYamlStream } from "../yamlio.js";
 
 export interface ConformanceResult {
   case: string;
@@ -25,7 +26,7 @@ export interface ConformanceResult {
   compared: number;
 }
 
-const ANNOTATION = "crossplane.io/composition-resource-name";
+const ANNOTATION = ANNOTATION_RESOURCE_NAME;
 
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => !!v && typeof v === "object" && !Array.isArray(v);
@@ -84,8 +85,8 @@ function statusView(xr: Rec, types?: Set<string>): Rec {
 }
 
 function diff(label: string, want: unknown, got: unknown): string | undefined {
-  const a = stringify(want);
-  const b = stringify(got);
+  const a = toYamlStream([want]);
+  const b = toYamlStream([got]);
   if (a === b) return undefined;
   return createTwoFilesPatch(`render: ${label}`, `crossplane: ${label}`, a, b, "", "", { context: 2 });
 }

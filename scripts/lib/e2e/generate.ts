@@ -18,11 +18,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
-import { toYamlStream } from "../yamlio.js";
-import { ENVOY_GATEWAY_BUNDLE } from "../verify/data/charts.js";
+import { readYamlFile, toYamlStream } from "../yamlio.js";
+import { AI_GATEWAY_INLINE_CRDS, AI_GATEWAY_OBJECT_KINDS, ENVOY_GATEWAY_BUNDLE } from "../charts.js";
+import { LAYOUT, ANNOTATION_RESOURCE_NAME } from "../paths.js";
 
-export const E2E_DIR = "tests/e2e";
+export const E2E_DIR = LAYOUT.e2e;
 
 /** The cases that become end-to-end tests: each cloud, and Envoy Gateway with the AI Gateway on two clouds. */
 export const E2E_CASES: readonly { case: string; what: string }[] = [
@@ -34,11 +34,7 @@ export const E2E_CASES: readonly { case: string; what: string }[] = [
   { case: "all-apps", what: "every app of the catalogue and its Usage (EKS)" },
 ];
 
-/** Kinds of provider-kubernetes Object manifests that belong to the bundle. */
-const AI_GATEWAY_OBJECT_KINDS = ["GatewayClass", "Gateway"];
-const AI_GATEWAY_CRDS = /^(inferencepools|inferenceobjectives)\./;
-
-const ANNOTATION = "crossplane.io/composition-resource-name";
+const ANNOTATION = ANNOTATION_RESOURCE_NAME;
 const LABEL = "crossplane.io/composite";
 const XRD_NAME_FALLBACK = "clusters.devopstoolkit.ai";
 
@@ -52,13 +48,7 @@ export class E2eGenerationError extends Error {
 }
 
 function readDocs(path: string, display: string): Obj[] {
-  const out: Obj[] = [];
-  for (const doc of parseAllDocuments(readFileSync(path, "utf8"))) {
-    if (doc.errors.length) throw new E2eGenerationError(`${display}: ${doc.errors[0]!.message}`);
-    const v = doc.toJS({ maxAliasCount: -1 }) as unknown;
-    if (v && typeof v === "object" && !Array.isArray(v)) out.push(v as Obj);
-  }
-  return out;
+  return readYamlFile(path, { display, maxAliasCount: -1 }).filter((v): v is Obj => typeof v === "object" && !Array.isArray(v));
 }
 
 const meta = (o: Obj) => (o.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
@@ -109,8 +99,8 @@ function isAiGatewayResource(o: Obj): boolean {
   if (o.kind === "Release" && (ENVOY_GATEWAY_BUNDLE as readonly string[]).includes(forProvider?.chart?.name ?? "")) return true;
   const manifest = forProvider?.manifest;
   if (o.kind === "Object" && manifest) {
-    if (AI_GATEWAY_OBJECT_KINDS.includes(manifest.kind ?? "")) return true;
-    if (manifest.kind === "CustomResourceDefinition" && AI_GATEWAY_CRDS.test(manifest.metadata?.name ?? "")) return true;
+    if ((AI_GATEWAY_OBJECT_KINDS as readonly string[]).includes(manifest.kind ?? "")) return true;
+    if (manifest.kind === "CustomResourceDefinition" && AI_GATEWAY_INLINE_CRDS.test(manifest.metadata?.name ?? "")) return true;
   }
   return false;
 }
@@ -224,7 +214,9 @@ export function generateE2e(input: GenerateInput): Map<string, string> {
     }
     steps.push({
       name: "xr-ready",
-      description: `Crossplane reports the ${xr.kind} Synced and Ready: every composed resource is ready (the providers' part is played by the provider simulator of \`npm run e2e\`).`,
+      description:
+        `Crossplane reports the ${xr.kind} Synced and Ready: every composed resource is ready (the providers' part is played by the provider ` +
+        `simulator of \`npm run e2e\`).`,
       try: [
         {
           assert: {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import { execa } from "execa";
 import { APPS_FILE, extractPins } from "../bump/kclfile.js";
-import { CACHE_DIR } from "../paths.js";
+import { CACHE_DIR, LAYOUT } from "../paths.js";
 import { down, up, type ControlPlane } from "../cluster/index.js";
 import { isProcessAlive } from "../process.js";
 import { installPackage, type MissingKind } from "../cluster/install.js";
@@ -21,12 +21,13 @@ import { chartCrdSources, obtainChartCrds } from "./chart-crds.js";
 import { goldenManifests, judgeManifests, type AdmissionReport } from "./admission.js";
 import { previousRelease } from "./previous-release.js";
 import { formatRealUpgrade, runRealUpgrade, type RealUpgradeReport } from "./upgrade.js";
-import { listCases, localRenderer } from "../render/cases.js";
+import { listCases } from "../cases.js";
+import { localRenderer } from "../render/renderer.js";
 import { UserError } from "../errors.js";
 import { loadImmutableData, resolveOldPackage } from "../upgrade/index.js";
 import { loadLiveStatus } from "../upgrade/reconcile.js";
 
-export type Log = (line: string) => void;
+import type { Log } from "../tools.js";
 
 export interface E2eOptions {
   root: string;
@@ -118,15 +119,17 @@ function upgradeStateDir(): string {
  */
 export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpgradeReport> {
   const log = options.log ?? (() => {});
-  const after = loadPackage(join(options.root, "package"));
+  const after = loadPackage(join(options.root, LAYOUT.package));
   const before = options.from ? (await resolveOldPackage(options.from, { repoDir: options.root, env: process.env })).pkg : previousRelease(after);
   const names = options.cases ?? (options.from ? E2E_CASES.map((c) => c.case) : DERIVED_UPGRADE_CASES);
   const unknown = names.filter(
-    (n) => !existsSync(join(options.root, "tests", "cases", `${n}.yaml`)) || !existsSync(join(options.root, "tests", "golden", `${n}.yaml`)),
+    (n) => !existsSync(join(options.root, LAYOUT.cases, `${n}.yaml`)) || !existsSync(join(options.root, LAYOUT.golden, `${n}.yaml`)),
   );
   if (unknown.length || names.length === 0)
     throw new UserError(
-      `--cases: ${unknown.length ? `no case ${unknown.join(", ")} (a case is tests/cases/<name>.yaml with its golden file tests/golden/<name>.yaml)` : "no case named"}; cases: ${listCases(join(options.root, "tests", "cases")).join(", ")}`,
+      "--cases: " +
+        (unknown.length ? `no case ${unknown.join(", ")} (a case is tests/cases/<name>.yaml with its golden file tests/golden/<name>.yaml)` : "no case named") +
+        `; cases: ${listCases(join(options.root, LAYOUT.cases)).join(", ")}`,
     );
   // Never a running control plane: the older package replaces the Compositions its Clusters use.
   const stateDir = options.stateDir ?? upgradeStateDir();
@@ -138,12 +141,12 @@ export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpg
     );
     const derived = new Set((cp.install?.derived ?? []).map((d) => `${d.apiVersion} ${d.kind}`));
     const runnable = names.filter((name) => {
-      const golden = join(options.root, "tests", "golden", `${name}.yaml`);
+      const golden = join(options.root, LAYOUT.golden, `${name}.yaml`);
       const standIn = parseRenderStream(readFileSync(golden, "utf8"), golden).find((o) => derived.has(`${o.apiVersion} ${o.kind}`));
       if (standIn) log(`real upgrade: not running ${name}: it composes ${standIn.apiVersion} ${standIn.kind}, whose CRD is a stand-in here`);
       return !standIn;
     });
-    const cases = runnable.map((name) => ({ case: name, xr: readXrFile(join(options.root, "tests", "cases", `${name}.yaml`)) as RenderObject }));
+    const cases = runnable.map((name) => ({ case: name, xr: readXrFile(join(options.root, LAYOUT.cases, `${name}.yaml`)) as RenderObject }));
     return await withEngine((engine) =>
       runRealUpgrade({
         kube: cp.kube(),
@@ -181,7 +184,7 @@ async function runSuite(options: E2eOptions): Promise<E2eReport> {
     const derived = install?.derived ?? [];
     const notRun: { case: string; reason: string }[] = [];
     const runnable = E2E_CASES.filter((c) => {
-      const golden = join(options.root, "tests", "golden", `${c.case}.yaml`);
+      const golden = join(options.root, LAYOUT.golden, `${c.case}.yaml`);
       const kinds = parseRenderStream(readFileSync(golden, "utf8"), golden).map((o) => `${o.apiVersion} ${o.kind}`);
       const standIn = derived.filter((d) => kinds.includes(`${d.apiVersion} ${d.kind}`));
       if (standIn.length)
@@ -206,11 +209,11 @@ async function runSuite(options: E2eOptions): Promise<E2eReport> {
     const passed = Number(/-\s*Passed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
     const failed = Number(/-\s*Failed\s+tests\s+(\d+)/i.exec(output)?.[1] ?? 0);
     log("conformance: what Crossplane composed against npm run render of the same XR and observed state…");
-    const pkg = loadPackage(join(options.root, "package"));
+    const pkg = loadPackage(join(options.root, LAYOUT.package));
     const conformance = await withEngine(async (engine) => {
       const out: ConformanceResult[] = [];
       for (const c of runnable)
-        out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, "tests", "cases", `${c.case}.yaml`)) as RenderObject));
+        out.push(await checkConformance(kube, engine, pkg, c.case, readXrFile(join(options.root, LAYOUT.cases, `${c.case}.yaml`)) as RenderObject));
       return out;
     });
     const missing = install?.missing ?? [];
@@ -251,7 +254,8 @@ export function formatE2e(report: E2eReport, verbose = false): string[] {
   const a = report.admission;
   const count = (o: string) => a.verdicts.filter((v) => v.outcome === o).length;
   lines.push(
-    `admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ${count("not judged")} not judged`,
+    `admission (server-side dry-run) of ${a.verdicts.length} distinct Object manifests: ${count("admitted")} admitted, ${count("refused")} refused, ` +
+      `${count("not judged")} not judged`,
   );
   for (const n of a.chartNotes) lines.push(`  chart CRDs ${n.source.chart}: ${n.ok ? n.note : `not obtained: ${n.note}`}`);
   for (const v of a.verdicts.filter((v) => v.outcome !== "admitted")) lines.push(`  ${v.outcome}: ${v.object} [${v.cases.join(", ")}]: ${v.message ?? ""}`);
@@ -268,7 +272,8 @@ export function formatE2e(report: E2eReport, verbose = false): string[] {
     );
   for (const c of report.conformance) {
     lines.push(
-      `conformance ${c.case}: ${c.ok ? `${c.compared} composed resources and the XR status equal the render` : `${c.diffs.length} difference(s) from the render`}`,
+      `conformance ${c.case}: ` +
+        `${c.ok ? `${c.compared} composed resources and the XR status equal the render` : `${c.diffs.length} difference(s) from the render`}`,
     );
     for (const d of c.ok ? [] : c.diffs.slice(0, 20))
       lines.push(

@@ -8,13 +8,14 @@
  */
 import type { Kube, KubeObject } from "../cluster/kube.js";
 import { applyDefinitionAndCompositions } from "../cluster/install.js";
-import type { Renderer } from "../render/cases.js";
+import type { Renderer } from "../render/renderer.js";
 import type { LoadedPackage, KubeObject as RenderObject } from "../render/types.js";
 import { isObject } from "../render/yaml.js";
 import { diffValues, type ImmutableData } from "../upgrade/diff.js";
 import { comparePackages } from "../upgrade/index.js";
 import type { LiveStatusEntry } from "../upgrade/reconcile.js";
-import type { Finding } from "../upgrade/types.js";
+import type { UpgradeFinding } from "../upgrade/types.js";
+import { ANNOTATION_RESOURCE_NAME } from "../paths.js";
 
 export type WaitFor = (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>;
 
@@ -72,7 +73,7 @@ export interface RealUpgradeOptions {
 }
 
 const COMPOSITE_LABEL = "crossplane.io/composite";
-const CRN_ANNOTATION = "crossplane.io/composition-resource-name";
+const CRN_ANNOTATION = ANNOTATION_RESOURCE_NAME;
 /** Annotations written by controllers, not by the composition. */
 const CONTROLLER_ANNOTATIONS = /^(crossplane\.io\/external-(create|update)-[a-z]+|kubectl\.kubernetes\.io\/)/;
 
@@ -170,7 +171,8 @@ async function settle(
       if (stableFor >= 3) return { live, ready: true };
       last =
         `Ready=${ready?.status ?? "unset"}${ready?.status !== "True" && ready?.message ? ` (${ready.message.slice(0, 200)})` : ""}, ` +
-        `revision ${revision || "none"} (newest ${latest ?? "none"}), ${live.length} composed${deleting.length ? `, ${deleting.length} being deleted: ${deleting.slice(0, 3).join(", ")}` : ""}`;
+        `revision ${revision || "none"} (newest ${latest ?? "none"}), ${live.length} composed` +
+        (deleting.length ? `, ${deleting.length} being deleted: ${deleting.slice(0, 3).join(", ")}` : "");
     } else last = "the XR does not exist";
     if (Date.now() > deadline)
       return { live, ready: false, problem: `${xrInput.kind} ${String(md.name)} did not settle within ${deadlineMs / 1000} s: ${last}` };
@@ -205,7 +207,7 @@ export function observedEffects(before: readonly LiveComposed[], after: readonly
 }
 
 /** What upgrade-check's findings say happens to each composition resource name of a case. */
-export function predictedEffects(findings: readonly Finding[]): Map<string, Effect> {
+export function predictedEffects(findings: readonly UpgradeFinding[]): Map<string, Effect> {
   const out = new Map<string, Effect>();
   for (const f of findings) {
     if (!f.crn) continue;
@@ -315,7 +317,8 @@ export function formatRealUpgrade(report: RealUpgradeReport): string[] {
     for (const m of c.mismatches.slice(0, 30)) lines.push(`    ${m}`);
   }
   lines.push(
-    `${report.ok ? "real upgrade passed" : "real upgrade FAILED"} in ${(report.durationMs / 1000).toFixed(1)} s${report.requireNoDeletions ? " (no deletions allowed)" : ""}`,
+    `${report.ok ? "real upgrade passed" : "real upgrade FAILED"} in ${(report.durationMs / 1000).toFixed(1)} s` +
+      (report.requireNoDeletions ? " (no deletions allowed)" : ""),
   );
   return lines;
 }

@@ -31,6 +31,7 @@ import { parseAllDocuments } from "yaml";
 import { readIfExists, writeFileAtomic } from "../fsutil.js";
 import { CACHE_DIR } from "../paths.js";
 import { moduleDir, Unavailable } from "./module.js";
+import { ENVOY_GATEWAY_CHART } from "../charts.js";
 
 /** The ConfigMap Envoy Gateway reads its configuration from, and the key that holds it. */
 export const CONFIG_MAP = "envoy-gateway-config";
@@ -48,10 +49,10 @@ export const placeholders = (version: string): Record<string, string> => ({
 /** .cache/eg-chart/<version>/charts/gateway-helm, copied from the module once. */
 export async function preparedChart(version: string): Promise<string> {
   const base = join(CACHE_DIR, "eg-chart", version);
-  const chart = join(base, "charts", "gateway-helm");
+  const chart = join(base, "charts", ENVOY_GATEWAY_CHART);
   const stamp = join(base, "prepared");
   if (readIfExists(stamp) === PREPARATION) return chart;
-  const src = join(await moduleDir(version), "charts", "gateway-helm");
+  const src = join(await moduleDir(version), "charts", ENVOY_GATEWAY_CHART);
   if (!existsSync(join(src, "Chart.yaml"))) throw new Unavailable(`the Envoy Gateway module ${version} has no charts/gateway-helm/Chart.yaml`);
   const tmp = join(base, `gateway-helm.${process.pid}.tmp`);
   mkdirSync(base, { recursive: true });
@@ -179,7 +180,7 @@ async function templateBatch(
       apiVersion: "v2",
       name: "eg-configs",
       version: "0.0.0",
-      dependencies: aliases.map((alias) => ({ name: "gateway-helm", version: ">=0.0.0-0", alias })),
+      dependencies: aliases.map((alias) => ({ name: ENVOY_GATEWAY_CHART, version: ">=0.0.0-0", alias })),
     };
     writeFileSync(join(dir, "Chart.yaml"), JSON.stringify(chartYaml));
     const values = Object.fromEntries(group.map((r, i) => [aliases[i], r.values ?? {}]));

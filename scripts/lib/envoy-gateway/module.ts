@@ -3,8 +3,8 @@
  * proxy: it holds the gateway-helm chart (charts/gateway-helm) and the validation package the
  * validator is built from.
  */
-import { execa } from "execa";
 import semver from "semver";
+import { goModDownload } from "../gomod.js";
 
 export const ENVOY_GATEWAY_MODULE = "github.com/envoyproxy/gateway";
 
@@ -36,17 +36,8 @@ export function moduleDir(version: string): Promise<string> {
 }
 
 async function download(version: string): Promise<string> {
-  const r = await execa("go", ["mod", "download", "-json", `${ENVOY_GATEWAY_MODULE}@${version}`], { reject: false, timeout: 600_000 });
-  if (r.exitCode === undefined) throw new Unavailable(`Go is not available (${(r.message ?? "").split("\n")[0]}); install Go 1.25 or newer`);
-  let info: { Dir?: string; Error?: string } = {};
-  try {
-    info = JSON.parse(String(r.stdout)) as typeof info;
-  } catch {
-    /* reported below */
-  }
-  if (r.exitCode !== 0 || !info.Dir) {
-    const why = (info.Error ?? String(r.stderr || r.stdout)).trim().split("\n")[0] || `go mod download exited with ${r.exitCode}`;
-    throw new Unavailable(`${ENVOY_GATEWAY_MODULE}@${version} cannot be downloaded from the Go module proxy: ${why}`);
-  }
-  return info.Dir;
+  const r = await goModDownload(ENVOY_GATEWAY_MODULE, version, { timeout: 600_000 });
+  if (r.ok) return r.dir;
+  if (r.goMissing) throw new Unavailable(`Go is not available (${r.message}); install Go 1.25 or newer`);
+  throw new Unavailable(`${ENVOY_GATEWAY_MODULE}@${version} cannot be downloaded from the Go module proxy: ${r.message.split("\n")[0]}`);
 }

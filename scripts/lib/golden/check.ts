@@ -6,17 +6,18 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { diffAgainstDisk, generatePackage, writeGenerated } from "../build.js";
 import type { KclEngine } from "../kcl/engine.js";
-import { ROOT } from "../paths.js";
-import { renderCases } from "../render/cases.js";
+import { ROOT, LAYOUT } from "../paths.js";
+import { renderCases } from "../cases.js";
 import { cachingEngine, type CachingEngine } from "../kcl/cache.js";
 import { loadPackageFromFiles } from "../render/package.js";
 import type { LoadedPackage, RenderedCase } from "../render/types.js";
 import { compareGoldens, type GoldenReport } from "./index.js";
+import { cacheYamlParses } from "../yamlio.js";
 
 export interface CheckOptions {
   root?: string;
   update?: boolean;
-  /** Reuse the results of unchanged KCL runs (package files and steps) from .cache/render-kcl (default true). */
+  /** Reuse the results of unchanged KCL runs (package files and steps) from .cache/render-kcl and YAML parses from .cache/yaml (default true). */
   cache?: boolean;
 }
 
@@ -52,7 +53,7 @@ function cacheNote(cache: CachingEngine | undefined): string {
  * generated ones replaced. Returns the generated files (path relative to root -> text) too.
  */
 export async function packageFromSources(engine: KclEngine, root: string = ROOT): Promise<{ generated: Map<string, string>; pkg: LoadedPackage }> {
-  const packageDir = join(root, "package");
+  const packageDir = join(root, LAYOUT.package);
   const generated = await generatePackage(engine, root);
   const files = new Map(yamlFilesUnder(packageDir).map((f) => [f, readFileSync(join(packageDir, f), "utf8")]));
   for (const [path, content] of generated) if (path.startsWith("package/") && /\.ya?ml$/.test(path)) files.set(path.slice("package/".length), content);
@@ -67,8 +68,18 @@ export async function packageFromSources(engine: KclEngine, root: string = ROOT)
 
 export async function runCheck(engine: KclEngine, options: CheckOptions = {}): Promise<CheckResult> {
   const root = options.root ?? ROOT;
-  const casesDir = join(root, "tests", "cases");
-  const goldenDir = join(root, "tests", "golden");
+  // The cases and package files are the same on most runs: their parses come from .cache/yaml.
+  const stopYamlCache = options.cache === false ? undefined : cacheYamlParses(join(root, ".cache", "yaml"));
+  try {
+    return await check(engine, root, options);
+  } finally {
+    stopYamlCache?.();
+  }
+}
+
+async function check(engine: KclEngine, root: string, options: CheckOptions): Promise<CheckResult> {
+  const casesDir = join(root, LAYOUT.cases);
+  const goldenDir = join(root, LAYOUT.golden);
   const patches: string[] = [];
   const messages: string[] = [];
   let failed = false;

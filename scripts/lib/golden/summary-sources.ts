@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
-import { ROOT } from "../paths.js";
-import { renderCases } from "../render/cases.js";
+import { ROOT, LAYOUT } from "../paths.js";
+import { renderCases } from "../cases.js";
 import { cachingEngine } from "../kcl/cache.js";
 import { packageFromSources } from "./check.js";
 import { ACTUAL_SUFFIX, GOLDEN_SUFFIX, goldenText } from "./index.js";
@@ -25,8 +25,8 @@ export interface SummaryRunOptions extends SummaryOptions {
 const isGolden = (f: string) => f.endsWith(GOLDEN_SUFFIX) && !f.endsWith(ACTUAL_SUFFIX);
 
 function fromWorkTree(root: string): SummarySide {
-  const pkgDir = join(root, "package");
-  const goldenDir = join(root, "tests", "golden");
+  const pkgDir = join(root, LAYOUT.package);
+  const goldenDir = join(root, LAYOUT.golden);
   const pkg = new Map<string, string>();
   if (existsSync(pkgDir))
     for (const f of readdirSync(pkgDir)
@@ -48,13 +48,13 @@ async function git(root: string, args: string[]): Promise<string> {
 async function fromGit(root: string, ref: string): Promise<SummarySide> {
   const check = await execa("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: root, reject: false });
   if (check.exitCode !== 0) throw new UserError(`--base ${ref}: no such commit in ${root}. Fetch it first (e.g. git fetch origin main) or name another ref.`);
-  const files = (await git(root, ["ls-tree", "-r", "--name-only", ref, "--", "package", "tests/golden"])).split("\n").filter(Boolean);
+  const files = (await git(root, ["ls-tree", "-r", "--name-only", ref, "--", LAYOUT.package, LAYOUT.golden])).split("\n").filter(Boolean);
   const pkg = new Map<string, string>();
   const renders = new Map<string, string>();
   for (const f of files.sort()) {
     if (/^package\/[^/]+\.ya?ml$/.test(f)) pkg.set(f.slice("package/".length), await git(root, ["show", `${ref}:${f}`]));
     else if (/^tests\/golden\/[^/]+$/.test(f) && isGolden(f))
-      renders.set(f.slice("tests/golden/".length, -GOLDEN_SUFFIX.length), await git(root, ["show", `${ref}:${f}`]));
+      renders.set(f.slice(`${LAYOUT.golden}/`.length, -GOLDEN_SUFFIX.length), await git(root, ["show", `${ref}:${f}`]));
   }
   return { package: pkg, renders };
 }
@@ -66,7 +66,7 @@ export async function runSummary(engine: KclEngine, options: SummaryRunOptions =
   const { generated, pkg } = await packageFromSources(cache ?? engine, root);
   const nowPackage = new Map(fromWorkTree(root).package);
   for (const [path, content] of generated) if (/^package\/[^/]+\.ya?ml$/.test(path)) nowPackage.set(path.slice("package/".length), content);
-  const cases = await renderCases(cache ?? engine, pkg, join(root, "tests", "cases"));
+  const cases = await renderCases(cache ?? engine, pkg, join(root, LAYOUT.cases));
   cache?.prune();
   const renders = new Map<string, string>();
   const failed = new Map<string, string>();

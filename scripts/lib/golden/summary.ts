@@ -10,8 +10,9 @@
 import { createTwoFilesPatch } from "diff";
 import { isObject, parseRenderStream, toYamlDocs } from "../render/yaml.js";
 import type { KubeObject } from "../render/types.js";
+import { ANNOTATION_RESOURCE_NAME } from "../paths.js";
 
-export const RESOURCE_NAME_ANNOTATION = "crossplane.io/composition-resource-name";
+export const RESOURCE_NAME_ANNOTATION = ANNOTATION_RESOURCE_NAME;
 
 /** One side of the comparison. */
 export interface SummarySide {

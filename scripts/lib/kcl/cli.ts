@@ -2,11 +2,10 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { execa } from "execa";
-import { parseAllDocuments } from "yaml";
 import { parseKclError, parseKclJson, type KclEngine, type KclRunRequest, type KclYamlOutput } from "./engine.js";
 import { toWire } from "./wire.js";
 import { UserError } from "../errors.js";
+import { parseYamlDocuments } from "../yamlio.js";
 
 export class CliEngine implements KclEngine {
   readonly description: string;
@@ -23,14 +22,15 @@ export class CliEngine implements KclEngine {
 
   async runYaml(request: KclRunRequest): Promise<KclYamlOutput> {
     const yaml = await this.exec(request, "yaml");
-    return { documents: parseAllDocuments(yaml).map((d) => d.toJS() as unknown), yaml };
+    return { documents: parseYamlDocuments(yaml, `the output of ${this.bin} run`), yaml };
   }
 
   private async exec(request: KclRunRequest, format: "json" | "yaml"): Promise<string> {
     const wire = toWire(request);
     if (wire.compileOnly) {
       throw new UserError(
-        `the kcl CLI (${this.bin}) cannot compile a KCL program without running it, which checking the composition steps' sources needs; unset KCL_BIN to use the pinned kcl-lib engine`,
+        `the kcl CLI (${this.bin}) cannot compile a KCL program without running it, which checking the composition steps' sources needs; unset KCL_BIN to ` +
+          `use the pinned kcl-lib engine`,
       );
     }
     const tmp = mkdtempSync(join(tmpdir(), "kcl-run-"));
@@ -44,6 +44,7 @@ export class CliEngine implements KclEngine {
       const args = ["run", ...paths, "--format", format];
       if (wire.selector) args.push("-S", wire.selector);
       for (const [name, value] of Object.entries(wire.options)) args.push("-D", `${name}=${value}`);
+      const { execa } = await import("execa");
       const r = await execa(this.bin, args, { cwd: wire.workDir, reject: false, all: true });
       if (r.exitCode !== 0) {
         const names = new Map(paths.map((p, i) => [p, wire.sources[i]!.filename]));

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
+import { UserError } from "../errors.js";
 import { writeFilesTogether } from "../fsutil.js";
 import { E2E_DIR, E2eGenerationError, generateE2e, staleE2eFiles } from "../e2e/generate.js";
 
@@ -75,7 +76,8 @@ export function checkE2e(root: string, fix: boolean): LintResult {
   try {
     files = generateE2e({ root });
   } catch (err) {
-    if (err instanceof E2eGenerationError) return { check: "e2e tests", ok: false, lines: [err.message] };
+    // A golden, case or package file that is missing or not valid YAML fails this check with its location.
+    if (err instanceof E2eGenerationError || err instanceof UserError) return { check: "e2e tests", ok: false, lines: [err.message] };
     throw err;
   }
   const { changed, extra } = staleE2eFiles(root, files);

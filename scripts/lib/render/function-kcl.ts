@@ -127,7 +127,8 @@ export function unwrapItems(docs: unknown[]): Record<string, unknown>[] {
     if (typeof item.apiVersion !== "string" || !item.apiVersion || typeof item.kind !== "string" || !item.kind) {
       const keys = Object.keys(item).slice(0, 5).join(", ");
       throw new FunctionFatal(
-        `output item ${i} has no apiVersion or kind (its keys: ${keys}); every item must be a Kubernetes object (or put the objects in a top-level \`items\` list)`,
+        `output item ${i} has no apiVersion or kind (its keys: ${keys}); every item must be a Kubernetes object (or put the objects in a top-level ` +
+          `\`items\` list)`,
       );
     }
     out.push(item);
@@ -211,7 +212,8 @@ export function processOutput(req: FnRequest, items: Record<string, unknown>[]):
           break;
         default:
           throw new FunctionFatal(
-            `cannot process xr and state with the pipeline output: invalid kind "${kind}" for apiVersion "${META_API_VERSION}" - must be CompositeConnectionDetails or ExtraResources`,
+            `cannot process xr and state with the pipeline output: invalid kind "${kind}" for apiVersion "${META_API_VERSION}" - must be ` +
+              `CompositeConnectionDetails or ExtraResources`,
           );
       }
       continue;
@@ -222,7 +224,8 @@ export function processOutput(req: FnRequest, items: Record<string, unknown>[]):
       const v = annotations[ANNOTATION_READY];
       if (v !== "True" && v !== "False" && v !== "Unspecified") {
         throw new FunctionFatal(
-          `cannot process xr and state with the pipeline output: invalid function input: invalid "${ANNOTATION_READY}" annotation value "${String(v)}": must be True, False, or Unspecified`,
+          `cannot process xr and state with the pipeline output: invalid function input: invalid "${ANNOTATION_READY}" annotation value "${String(v)}": ` +
+            `must be True, False, or Unspecified`,
         );
       }
       ready = v;
@@ -238,7 +241,8 @@ export function processOutput(req: FnRequest, items: Record<string, unknown>[]):
     const before = seen.get(name);
     if (before !== undefined) {
       throw new FunctionFatal(
-        `cannot process xr and state with the pipeline output: multiple composed resources with name "${name}" returned: ${before} and ${kindAndName}. Set different metadata.name or metadata.annotations."${ANNOTATION_NAME}" to distinguish them.`,
+        `cannot process xr and state with the pipeline output: multiple composed resources with name "${name}" returned: ${before} and ${kindAndName}. Set ` +
+          `different metadata.name or metadata.annotations."${ANNOTATION_NAME}" to distinguish them.`,
       );
     }
     seen.set(name, kindAndName);

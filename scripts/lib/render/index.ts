@@ -1,7 +1,7 @@
 /**
  * The render layer: what a Crossplane package creates for a composite resource, computed
- * locally the way `crossplane render` computes it (see pipeline.ts), plus the cases under
- * tests/cases and the stream format the golden files use.
+ * locally the way `crossplane render` computes it (see pipeline.ts), and the stream format the
+ * golden files use. The cases under tests/cases are ../cases.ts.
  */
 import type { KubeObject, RenderResult } from "./types.js";
 import { toYamlDocs } from "./yaml.js";
@@ -9,18 +9,7 @@ import { toYamlDocs } from "./yaml.js";
 export * from "./types.js";
 export { loadPackage, loadPackageFromFiles } from "./package.js";
 export { renderXr, prepareRender, RenderError, CONDITION_TIME, ANNOTATION_RESOURCE_NAME, LABEL_COMPOSITE, type RenderOptions } from "./pipeline.js";
-export {
-  renderCases,
-  renderCasesWith,
-  renderCase,
-  caseInputs,
-  listCases,
-  localRenderer,
-  readXrFile,
-  readObservedFile,
-  type Renderer,
-  type CaseInput,
-} from "./cases.js";
+export { localRenderer, readXrFile, readObservedFile, type Renderer } from "./renderer.js";
 export { selectComposition, findXrd } from "./select.js";
 export { parseRenderStream, sortKeys } from "./yaml.js";
 

@@ -1,11 +1,17 @@
 /** Reads a Crossplane package directory: every YAML document, the XRDs and the Compositions. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Node } from "yaml";
+import { createRequire } from "node:module";
+import type { Node } from "yaml";
 import { UserError } from "../errors.js";
 import { displayPath } from "../paths.js";
 import type { KubeObject, LoadedPackage } from "./types.js";
-import { isObject, parseYamlDocuments } from "./yaml.js";
+import { isObject } from "./yaml.js";
+import { parseYamlDocuments } from "../yamlio.js";
+
+/** The yaml package's syntax tree, needed only to locate a step's source in its file (on an error). */
+let yamlModule: typeof import("yaml") | undefined;
+const yamlLib = () => (yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
 
 /** The text of each file a package was loaded from, to point error messages at lines. */
 const packageTexts = new WeakMap<LoadedPackage, Map<string, string>>();
@@ -52,7 +58,8 @@ export function loadPackageFromFiles(dir: string, files: readonly { file: string
   }
   if (pkg.compositions.length === 0) {
     throw new UserError(
-      `${displayPath(dir)}: the package has no Composition (looked in ${files.length ? files.map((f) => f.file).join(", ") : "no YAML files"}); point --package at a Crossplane package directory`,
+      `${displayPath(dir)}: the package has no Composition (looked in ${files.length ? files.map((f) => f.file).join(", ") : "no YAML files"}); point ` +
+        `--package at a Crossplane package directory`,
     );
   }
   packageTexts.set(pkg, texts);
@@ -79,6 +86,7 @@ export function locateStepSource(
   const file = comp && fileOf(pkg, comp);
   const text = file !== undefined ? packageTexts.get(pkg)?.get(file) : undefined;
   if (!file || text === undefined) return undefined;
+  const { LineCounter, parseAllDocuments } = yamlLib();
   const lineCounter = new LineCounter();
   for (const doc of parseAllDocuments(text, { lineCounter })) {
     if (!("contents" in doc)) continue;
@@ -89,7 +97,7 @@ export function locateStepSource(
     for (const s of items) {
       if (get(s, "step") !== step) continue;
       const source = getNode(getNode(getNode(s, "input"), "spec"), "source");
-      if (!isScalar(source) || !source.range) return undefined;
+      if (!yamlLib().isScalar(source) || !source.range) return undefined;
       // Only a literal block scalar (|) keeps the source's lines one to one.
       if (source.type !== "BLOCK_LITERAL" || typeof source.value !== "string") return undefined;
       const at = lineCounter.linePos(source.range[0]).line + line; // content starts on the line after "|"
@@ -103,6 +111,7 @@ export function locateStepSource(
 }
 
 function getNode(node: unknown, key: string): Node | undefined {
+  const { isMap, isPair, isScalar } = yamlLib();
   if (!isMap(node)) return undefined;
   for (const pair of node.items) if (isPair(pair) && isScalar(pair.key) && pair.key.value === key) return pair.value as Node;
   return undefined;
@@ -110,5 +119,5 @@ function getNode(node: unknown, key: string): Node | undefined {
 
 function get(node: unknown, key: string): unknown {
   const v = getNode(node, key);
-  return isScalar(v) ? v.value : undefined;
+  return yamlLib().isScalar(v) ? v.value : undefined;
 }

@@ -26,14 +26,14 @@ import type { FnRequest, FnResponse, FnState, StepFunction } from "./fn.js";
 import { isAutoReadyFunction, runAutoReady } from "./function-auto-ready.js";
 import { FunctionFatal, isKclInput, runFunctionKcl } from "./function-kcl.js";
 import { fileOf, locateStepSource } from "./package.js";
-import { displayPath } from "../paths.js";
+import { displayPath, ANNOTATION_RESOURCE_NAME } from "../paths.js";
 import { stepOrigin } from "./step-origin.js";
 import { findXrd, selectComposition } from "./select.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "./types.js";
 import { isObject, jsonCopy, sortKeys } from "./yaml.js";
 import { join } from "node:path";
 
-export const ANNOTATION_RESOURCE_NAME = "crossplane.io/composition-resource-name";
+export { ANNOTATION_RESOURCE_NAME };
 export const LABEL_COMPOSITE = "crossplane.io/composite";
 const LABEL_CLAIM_NAME = "crossplane.io/claim-name";
 const LABEL_CLAIM_NAMESPACE = "crossplane.io/claim-namespace";
@@ -105,7 +105,8 @@ export function prepareRender(pkg: LoadedPackage, xr: unknown, options: RenderOp
   };
   if (!isObject(xr))
     fail(
-      `expected a composite resource (a YAML mapping with apiVersion, kind and metadata.name), got ${xr === null || xr === undefined ? "an empty document" : Array.isArray(xr) ? "a list" : typeof xr}`,
+      `expected a composite resource (a YAML mapping with apiVersion, kind and metadata.name), got ` +
+        `${xr === null || xr === undefined ? "an empty document" : Array.isArray(xr) ? "a list" : typeof xr}`,
     );
   const x = xr as Record<string, unknown>;
   if (typeof x.apiVersion !== "string" || !x.apiVersion) fail("the XR has no apiVersion; add e.g. `apiVersion: devopstoolkit.ai/v2`");
@@ -292,7 +293,8 @@ export function setComposedMetadata(cd: Record<string, unknown>, xr: KubeObject,
   const controller = refs.find((r) => isObject(r) && r.controller === true);
   if (controller && (controller.uid ?? "") !== uid) {
     throw new UserError(
-      `composed resource "${name}" (${String(md.name ?? "")}) is already controlled by ${String(controller.kind)} ${String(controller.name)} (UID ${String(controller.uid)})`,
+      `composed resource "${name}" (${String(md.name ?? "")}) is already controlled by ${String(controller.kind)} ${String(controller.name)} (UID ` +
+        `${String(controller.uid)})`,
     );
   }
   const same = refs.findIndex((r) => isObject(r) && (r.uid ?? "") === uid);
@@ -306,7 +308,8 @@ export function checkObservedComposed(p: PreparedRender, composedNames: readonly
     if (!composed.has(name)) {
       throw new RenderError(
         p.source,
-        `observed resource "${name}" (${objectName(p.observed[name]!)}${p.observedSource ? ` in ${p.observedSource}` : ""}) is not one composition ${p.compositionName} creates; ` +
+        `observed resource "${name}" (${objectName(p.observed[name]!)}${p.observedSource ? ` in ${p.observedSource}` : ""}) is not one composition ` +
+          `${p.compositionName} creates; ` +
           `fix its ${ANNOTATION_RESOURCE_NAME} annotation or remove it (the composition creates: ${someNames([...composedNames], 10)})`,
       );
     }

@@ -65,8 +65,13 @@ export function checkXrType(pkg: LoadedPackage, xr: KubeObject): void {
   if (xrd) {
     const group = groupOf(xr.apiVersion);
     const served = servedVersions(xrd).map((v) => `${group}/${v}`);
+    const composed = [
+      ...new Set(pkg.compositions.map((c) => String((c.spec as { compositeTypeRef?: { apiVersion?: unknown } } | undefined)?.compositeTypeRef?.apiVersion))),
+    ];
+    const only = served.length ? ` and the package composes ${xr.kind} only at ${composed.join(", ")}` : "";
     throw new UserError(
-      `the XR has ${typeText}, but the XRD ${nameOf(xrd)} serves ${xr.kind} as ${served.join(", ") || "no version"}${served.length ? ` and the package composes ${xr.kind} only at ${[...new Set(pkg.compositions.map((c) => String((c.spec as { compositeTypeRef?: { apiVersion?: unknown } } | undefined)?.compositeTypeRef?.apiVersion)))].join(", ")}` : ""}; set apiVersion: ${served[0] ?? "<group>/<version>"}`,
+      `the XR has ${typeText}, but the XRD ${nameOf(xrd)} serves ${xr.kind} as ${served.join(", ") || "no version"}${only}; ` +
+        `set apiVersion: ${served[0] ?? "<group>/<version>"}`,
     );
   }
   const types = new Map<string, string>();
@@ -76,7 +81,8 @@ export function checkXrType(pkg: LoadedPackage, xr: KubeObject): void {
   }
   const known = [...types.values()];
   throw new UserError(
-    `the XR has ${typeText}, but the package composes ${known.length ? known.join("; ") : "nothing"}; fix the XR's apiVersion and kind${known.length === 1 ? ` (${known[0]})` : ""}`,
+    `the XR has ${typeText}, but the package composes ${known.length ? known.join("; ") : "nothing"}; fix the XR's apiVersion and ` +
+      `kind${known.length === 1 ? ` (${known[0]})` : ""}`,
   );
 }
 
@@ -136,7 +142,8 @@ export function selectComposition(pkg: LoadedPackage, xr: KubeObject, explicit?:
     const names = candidates.map(nameOf).join(", ");
     if (selector === undefined || selector === null) {
       throw new UserError(
-        `the XR selects no composition (no compositionRef or compositionSelector, and the XRD has no defaultCompositionRef) and ${candidates.length} compositions compose ${typeText} (${names}); Crossplane would pick one at random. ${fix}`,
+        `the XR selects no composition (no compositionRef or compositionSelector, and the XRD has no defaultCompositionRef) and ${candidates.length} ` +
+          `compositions compose ${typeText} (${names}); Crossplane would pick one at random. ${fix}`,
       );
     }
     throw new UserError(`${candidates.length} compositions match ${how} (${names}); Crossplane would pick one at random. ${fix}`);

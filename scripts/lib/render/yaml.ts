@@ -1,45 +1,10 @@
 /**
- * YAML in and out of the render layer: located parse errors for the files people write,
- * and the normalised stream that `crossplane render` prints (every key sorted, as Go's JSON
- * encoding orders them; a `---` before each document).
+ * The stream that `crossplane render` prints (every key sorted, as Go's JSON encoding orders
+ * them; a `---` before each document), and the small data helpers of the render layer. Reading
+ * YAML is yamlio.ts's.
  */
-import { LineCounter, parseAllDocuments } from "yaml";
-import { UserError } from "../errors.js";
+import { parseYamlDocuments } from "../yamlio.js";
 import type { KubeObject } from "./types.js";
-
-/** How far aliases may expand a document (the yaml package's guard against "billion laughs"). */
-const MAX_ALIAS_COUNT = 10_000;
-
-/** Every document of a YAML text as plain data; a syntax error names file:line:col. */
-export function parseYamlDocuments(text: string, file: string): unknown[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
-    const err = doc.errors[0];
-    if (err) {
-      const pos = lineCounter.linePos(err.pos[0]);
-      const what = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-      throw new UserError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${what}`);
-    }
-  }
-  return list
-    .map((d) => {
-      try {
-        return d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-      } catch (err) {
-        // The yaml package refuses alias chains that would expand past the limit (a "YAML bomb").
-        if (err instanceof ReferenceError && /alias/i.test(err.message)) {
-          const at = d.range ? lineCounter.linePos(d.range[0]) : { line: 1, col: 1 };
-          throw new UserError(
-            `${file}:${at.line}:${at.col}: not accepted: its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes, which looks like a YAML bomb; write the values out instead of nesting aliases`,
-          );
-        }
-        throw err;
-      }
-    })
-    .filter((d) => d !== null && d !== undefined);
-}
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -47,7 +47,8 @@ export const EXCEPTIONS: readonly Exception[] = [
   {
     id: "external-secrets-v1",
     reason:
-      "ClusterSecretStore and ExternalSecret manifests use external-secrets.io/v1: the pinned external-secrets chart (2.x) no longer serves v1beta1, so the old manifests would be refused",
+      "ClusterSecretStore and ExternalSecret manifests use external-secrets.io/v1: the pinned external-secrets chart (2.x) no longer serves v1beta1, so the " +
+      "old manifests would be refused",
     apply(expect) {
       const m = manifestOf(expect);
       if (m?.apiVersion !== "external-secrets.io/v1beta1") return undefined;
@@ -59,7 +60,8 @@ export const EXCEPTIONS: readonly Exception[] = [
   {
     id: "argocd-admin-password",
     reason:
-      "the Argo CD admin password is no longer one bcrypt hash shared by every cluster: it comes from the Secret named by apps.argocd.adminPasswordSecretRef (or Argo CD generates one)",
+      "the Argo CD admin password is no longer one bcrypt hash shared by every cluster: it comes from the Secret named by " +
+      "apps.argocd.adminPasswordSecretRef (or Argo CD generates one)",
     apply(expect) {
       const m =
         isObject(expect.spec) && isObject(expect.spec.forProvider) && isObject(expect.spec.forProvider.values) ? expect.spec.forProvider.values : undefined;
@@ -73,7 +75,8 @@ export const EXCEPTIONS: readonly Exception[] = [
   {
     id: "usages-for-every-app",
     reason:
-      "every app resource has a Usage of the cluster MR, also the namespaces and the vLLM objects dot-kubernetes left unguarded, so the cluster is not deleted before provider-kubernetes removed them",
+      "every app resource has a Usage of the cluster MR, also the namespaces and the vLLM objects dot-kubernetes left unguarded, so the cluster is not " +
+      "deleted before provider-kubernetes removed them",
     apply(expect, { world }) {
       const refs = resourceRefsOf(expect);
       if (!refs || expect.kind !== world[0]?.kind) return undefined;
@@ -93,7 +96,8 @@ export const EXCEPTIONS: readonly Exception[] = [
   {
     id: "aws-ebs-csi-policy",
     reason:
-      "AWS Clusters get a RolePolicyAttachment <xr>-ebs (AmazonEBSCSIDriverPolicy on the node role): the aws-ebs-csi-driver add-on runs with the node role and cannot attach volumes without it",
+      "AWS Clusters get a RolePolicyAttachment <xr>-ebs (AmazonEBSCSIDriverPolicy on the node role): the aws-ebs-csi-driver add-on runs with the node role " +
+      "and cannot attach volumes without it",
     apply(expect, { world }) {
       const refs = resourceRefsOf(expect);
       if (!refs || expect.kind !== world[0]?.kind) return undefined;

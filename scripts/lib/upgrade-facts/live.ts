@@ -14,10 +14,10 @@
  * - a resolved name reference: `<field>Selector` matching exactly one composed resource of kind
  *   `<Field>` (roleSelector -> a Role) becomes `<field>Ref.name` and `<field>` (its external name).
  */
-import { readFileSync } from "node:fs";
 import type { KubeObject } from "../render/types.js";
 import { applySchemaDefaults } from "../render/defaults.js";
-import { isObject, parseYamlDocuments } from "../render/yaml.js";
+import { isObject } from "../render/yaml.js";
+import { readYamlFile } from "../yamlio.js";
 import type { CrdFile } from "../validate/crds.js";
 
 type Json = Record<string, unknown>;
@@ -35,7 +35,7 @@ export function crdDefaulter(crds: readonly CrdFile[]): Defaulter {
       const file = byKind.get(`${group}/${kind}`);
       let schema: unknown;
       if (file) {
-        const crd = parseYamlDocuments(readFileSync(file.file, "utf8"), file.file).find(isObject) as Json | undefined;
+        const crd = readYamlFile(file.file, { display: file.file }).find(isObject) as Json | undefined;
         const versions = isObject(crd?.spec) && Array.isArray(crd.spec.versions) ? crd.spec.versions : [];
         const v = versions.find((x) => isObject(x) && x.name === version);
         schema = isObject(v) && isObject(v.schema) ? v.schema.openAPIV3Schema : undefined;

@@ -6,16 +6,19 @@
  * tests/upgrade/upgrade.test.ts replays it against the current package.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import type { KclEngine } from "../kcl/engine.js";
-import { listCases, loadPackage, readXrFile, renderXr } from "../render/index.js";
+import { listCases } from "../cases.js";
+import { loadPackage, readXrFile, renderXr } from "../render/index.js";
 import type { KubeObject, LoadedPackage, RenderResult } from "../render/types.js";
-import { isObject, parseYamlDocuments } from "../render/yaml.js";
+import { isObject } from "../render/yaml.js";
+import { readYamlFile } from "../yamlio.js";
 import type { Defaulter } from "./live.js";
 import { liveWorld, mergePatch, replayAssert, resolveTree, type Bindings, type ResourceId } from "./replay.js";
+import { LAYOUT } from "../paths.js";
 
 /** The namespace the replayed Clusters live in (Chainsaw's $namespace). */
 export const REPLAY_NAMESPACE = "upgrade-replay";
@@ -80,7 +83,7 @@ function extract(gitDir: string, commit: string, tests: readonly string[]): stri
   return dir;
 }
 
-const docsOf = (file: string): Record<string, unknown>[] => parseYamlDocuments(readFileSync(file, "utf8"), file).filter(isObject) as Record<string, unknown>[];
+const docsOf = (file: string): Record<string, unknown>[] => readYamlFile(file, { display: file }).filter(isObject) as Record<string, unknown>[];
 
 function bindingsOf(list: unknown, into: Bindings): Bindings {
   const out = { ...into };
@@ -146,7 +149,7 @@ export async function recordFacts(engine: KclEngine, options: RecordOptions): Pr
   const tests = options.tests ?? TESTS;
   const root = extract(options.gitDir, options.commit, tests);
   try {
-    const pkg = loadPackage(join(root, "package"));
+    const pkg = loadPackage(join(root, LAYOUT.package));
     const facts: UpgradeFacts = { source: { repository: options.repository, commit: options.commit }, states: [], asserts: [], notRenderable: [] };
     for (const test of tests) await replayTest(engine, pkg, root, test, facts, options.defaulter);
     for (const c of listCases(options.casesDir)) {

@@ -5,7 +5,7 @@
 import type { ComposedResource, KubeObject, RenderResult } from "../render/types.js";
 import { isObject } from "../render/yaml.js";
 import { deletionEffect, describeObject, foldGroup, keptBy } from "./effects.js";
-import type { FieldChange, Finding } from "./types.js";
+import type { FieldChange, UpgradeFinding } from "./types.js";
 
 export interface ImmutableField {
   group: string;
@@ -51,7 +51,8 @@ export function diffValues(a: unknown, b: unknown, path = "", out: FieldChange[]
 
 const strip = (p: string) => p.replace(/\[(\d+|\*)\]/g, "");
 
-/** Whether the concrete change path is the immutable field, lies inside it or replaces a parent of it (list indexes ignored: a one-item list and an object are alike). */
+/** Whether the concrete change path is the immutable field, lies inside it or replaces a parent of it (list indexes ignored: a one-item list and an object
+ * are alike). */
 function matches(field: ImmutableField, path: string): boolean {
   const p = strip(path);
   const f = strip(field.path);
@@ -134,7 +135,7 @@ function chartVersion(o: KubeObject): string | undefined {
   return typeof chart.version === "string" ? chart.version : undefined;
 }
 
-function deleted(caseName: string, r: ComposedResource): Finding {
+function deleted(caseName: string, r: ComposedResource): UpgradeFinding {
   const o = r.object;
   const kept = keptBy(o);
   if (kept)
@@ -169,7 +170,7 @@ function changed(
   data: ImmutableData,
   resolveOld: RefResolver,
   resolveNew: RefResolver,
-): Finding[] {
+): UpgradeFinding[] {
   const a = before.object;
   const b = after.object;
   const resource = describeObject(a);
@@ -180,17 +181,19 @@ function changed(
         ...base,
         rule: "kind-changed",
         severity: "breaking",
-        message: `now composes ${b.apiVersion} ${b.kind} instead of ${a.apiVersion} ${a.kind}: Crossplane stops managing the live ${a.kind} and creates a ${b.kind} under its name`,
+        message:
+          `now composes ${b.apiVersion} ${b.kind} instead of ${a.apiVersion} ${a.kind}: Crossplane stops managing the live ${a.kind} and creates a ` +
+          `${b.kind} under its name`,
         changes: [{ path: "kind", old: a.kind, new: b.kind }],
       },
     ];
   }
   const changes = diffValues(a, b);
   if (changes.length === 0) return [];
-  const out: Finding[] = [];
+  const out: UpgradeFinding[] = [];
   const group = foldGroup(a.apiVersion);
   const flagged = new Set<string>();
-  const flag = (f: Finding, paths: string[]) => {
+  const flag = (f: UpgradeFinding, paths: string[]) => {
     out.push(f);
     for (const p of paths) flagged.add(p);
   };
@@ -203,7 +206,9 @@ function changed(
         ...base,
         rule: "metadata-name",
         severity: "breaking",
-        message: `name ${show(nameOld)} → ${show(nameNew)}: Crossplane keeps the live name, so references to the new name resolve to nothing${named ? `; ${named.reason}, a fresh install creates another one` : ""}`,
+        message:
+          `name ${show(nameOld)} → ${show(nameNew)}: Crossplane keeps the live name, so references to the new name resolve to ` +
+          `nothing${named ? `; ${named.reason}, a fresh install creates another one` : ""}`,
         changes: [{ path: "metadata.name", old: nameOld, new: nameNew }],
       },
       ["metadata.name"],
@@ -287,8 +292,8 @@ function changed(
 }
 
 /** Findings of one case. */
-export function compareCase(caseName: string, before: RenderResult, after: RenderResult, data: ImmutableData): Finding[] {
-  const out: Finding[] = [];
+export function compareCase(caseName: string, before: RenderResult, after: RenderResult, data: ImmutableData): UpgradeFinding[] {
+  const out: UpgradeFinding[] = [];
   if (before.composition !== after.composition) {
     out.push({
       rule: "composition-selection",

@@ -78,7 +78,10 @@ export function deletionEffect(o: KubeObject): string {
   }
   if (group === "helm.crossplane.io" && o.kind === "Release") {
     const chart = isObject(fp.chart) ? `${String(fp.chart.name ?? "?")} ${String(fp.chart.version ?? "")}`.trim() : "?";
-    return `uninstalls Helm release ${String(o.metadata?.annotations?.["crossplane.io/external-name"] ?? o.metadata?.name ?? "?")} (chart ${chart}) and everything it installed (Helm keeps the CRDs of the chart's crds/ folder)`;
+    return (
+      `uninstalls Helm release ${String(o.metadata?.annotations?.["crossplane.io/external-name"] ?? o.metadata?.name ?? "?")} (chart ${chart}) and ` +
+      `everything it installed (Helm keeps the CRDs of the chart's crds/ folder)`
+    );
   }
   if (group === "protection.crossplane.io" || group === "apiextensions.crossplane.io")
     return `deletes ${o.kind} ${String(o.metadata?.name ?? "")}: the deletion protection it gave is gone`;

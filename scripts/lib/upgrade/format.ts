@@ -1,5 +1,5 @@
 /** The report as people read it (grouped by case, one line per finding) and as tools read it (JSON). */
-import type { Finding, UpgradeReport } from "./types.js";
+import type { UpgradeFinding, UpgradeReport } from "./types.js";
 
 const LABEL: Record<string, string> = {
   deleted: "DELETED",
@@ -12,11 +12,11 @@ const LABEL: Record<string, string> = {
 
 const COLOURS = { red: "\x1b[31m", yellow: "\x1b[33m", green: "\x1b[32m", dim: "\x1b[2m", bold: "\x1b[1m", reset: "\x1b[0m" };
 
-function label(f: Finding): string {
+function label(f: UpgradeFinding): string {
   return LABEL[f.rule] ?? (f.severity === "breaking" ? "BREAKING" : f.rule.toUpperCase());
 }
 
-export function formatFinding(f: Finding, colour = false): string {
+export function formatFinding(f: UpgradeFinding, colour = false): string {
   const paint = (c: keyof typeof COLOURS, s: string) => (colour ? `${COLOURS[c]}${s}${COLOURS.reset}` : s);
   const tag = f.allowed ? `${label(f)} (allowed)` : label(f);
   const what = [f.crn, f.resource && f.resource !== f.crn ? `(${f.resource})` : undefined].filter(Boolean).join(" ");
@@ -41,7 +41,7 @@ const ORDER = [
   "changed",
   "added",
 ];
-const rank = (f: Finding) => (ORDER.indexOf(f.rule) === -1 ? ORDER.length : ORDER.indexOf(f.rule));
+const rank = (f: UpgradeFinding) => (ORDER.indexOf(f.rule) === -1 ? ORDER.length : ORDER.indexOf(f.rule));
 
 export function formatHuman(report: UpgradeReport, options: { colour?: boolean; unusedAllow?: readonly string[] } = {}): string {
   const colour = options.colour ?? false;
@@ -56,7 +56,8 @@ export function formatHuman(report: UpgradeReport, options: { colour?: boolean; 
     const fs = report.findings.filter((f) => f.case === c.case).sort((a, b) => rank(a) - rank(b) || (a.crn ?? "").localeCompare(b.crn ?? ""));
     const head =
       c.status === "compared"
-        ? `${c.oldComposition === c.newComposition ? `composition ${c.newComposition}` : `composition ${c.oldComposition} → ${c.newComposition}`}, ${c.oldResources} → ${c.newResources} resources`
+        ? `${c.oldComposition === c.newComposition ? `composition ${c.newComposition}` : `composition ${c.oldComposition} → ${c.newComposition}`}, ` +
+          `${c.oldResources} → ${c.newResources} resources`
         : "not comparable";
     lines.push(bold(`case ${c.case} (${c.file}): ${head}${fs.length ? "" : ", no differences"}`));
     for (const f of fs) lines.push(formatFinding(f, colour));
@@ -64,7 +65,8 @@ export function formatHuman(report: UpgradeReport, options: { colour?: boolean; 
   const s = report.summary;
   for (const a of options.unusedAllow ?? []) lines.push(`note: --allow ${a} acknowledged nothing`);
   lines.push(
-    `${s.failing > 0 ? "upgrade-check failed" : "upgrade-check ok"}: ${s.cases} case${s.cases === 1 ? "" : "s"}${s.notComparable ? ` (${s.notComparable} not comparable)` : ""}: ` +
+    `${s.failing > 0 ? "upgrade-check failed" : "upgrade-check ok"}: ${s.cases} ` +
+      `case${s.cases === 1 ? "" : "s"}${s.notComparable ? ` (${s.notComparable} not comparable)` : ""}: ` +
       `${s.deleted} deleted, ${s.breaking} breaking (${s.allowed} allowed), ${s.warnings} warnings, ${s.changed} changed, ${s.added} added` +
       (s.failing > 0 ? `. Fix the package, or acknowledge a finding with --allow <composition-resource-name|rule>.` : ""),
   );

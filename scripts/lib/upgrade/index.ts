@@ -10,17 +10,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { withEngine, type KclEngine } from "../kcl/index.js";
-import { CACHE_DIR, ROOT } from "../paths.js";
+import { CACHE_DIR, ROOT, CASES_DIR } from "../paths.js";
 import { cachingEngine } from "../kcl/cache.js";
-import { caseInputs, localRenderer, readObservedFile, readXrFile, type Renderer } from "../render/cases.js";
+import { caseInputs } from "../cases.js";
+import { localRenderer, readObservedFile, readXrFile, type Renderer } from "../render/renderer.js";
 import { loadPackage } from "../render/package.js";
 import { displayPath } from "../paths.js";
 import type { KubeObject, LoadedPackage } from "../render/types.js";
-import { isObject, parseYamlDocuments } from "../render/yaml.js";
+import { isObject } from "../render/yaml.js";
+import { parseYamlDocuments } from "../yamlio.js";
 import { compareCase, type ImmutableData } from "./diff.js";
 import { DEFAULT_RECONCILES, loadLiveStatus, reconcile, type LiveStatusEntry, type ReconcileInput } from "./reconcile.js";
 import { resolveOldPackage, type OldPackage } from "./source.js";
-import type { CaseOutcome, Finding, Summary, UpgradeReport } from "./types.js";
+import type { CaseOutcome, UpgradeFinding, Summary, UpgradeReport } from "./types.js";
 import { compareXrds } from "./xrd.js";
 
 export * from "./types.js";
@@ -135,13 +137,13 @@ export function readAllowFile(file: string): string[] {
     .filter((l) => l !== "");
 }
 
-function isAllowed(f: Finding, allow: ReadonlySet<string>): string | undefined {
+function isAllowed(f: UpgradeFinding, allow: ReadonlySet<string>): string | undefined {
   const keys = [f.rule, f.crn, f.case && f.crn ? `${f.case}/${f.crn}` : undefined, f.crn?.includes(":") ? f.crn.slice(f.crn.indexOf(":") + 1) : undefined];
   return keys.find((k) => k !== undefined && allow.has(k));
 }
 
-export function summarize(cases: readonly CaseOutcome[], findings: readonly Finding[]): Summary {
-  const count = (p: (f: Finding) => boolean) => findings.filter(p).length;
+export function summarize(cases: readonly CaseOutcome[], findings: readonly UpgradeFinding[]): Summary {
+  const count = (p: (f: UpgradeFinding) => boolean) => findings.filter(p).length;
   return {
     cases: cases.length,
     notComparable: cases.filter((c) => c.status === "not-comparable").length,
@@ -162,11 +164,11 @@ export async function comparePackages(
   after: LoadedPackage,
   inputs: readonly Input[],
   options: { reconciles?: number; immutable: ImmutableData; live?: readonly LiveStatusEntry[] },
-): Promise<{ cases: CaseOutcome[]; findings: Finding[] }> {
+): Promise<{ cases: CaseOutcome[]; findings: UpgradeFinding[] }> {
   const reconciles = options.reconciles ?? DEFAULT_RECONCILES;
-  const findings: Finding[] = compareXrds(before, after);
+  const findings: UpgradeFinding[] = compareXrds(before, after);
   const cases = await Promise.all(
-    inputs.map(async (input): Promise<{ outcome: CaseOutcome; findings: Finding[] }> => {
+    inputs.map(async (input): Promise<{ outcome: CaseOutcome; findings: UpgradeFinding[] }> => {
       const base = { case: input.case, file: input.source };
       const notComparable = (message: string) => ({
         outcome: { ...base, status: "not-comparable" as const },
@@ -204,8 +206,8 @@ export async function upgradeCheck(renderer: Renderer, options: UpgradeCheckOpti
     throw new UserError(`--reconciles must be a whole number from 1 to 10, not ${reconciles}`);
   const immutable = loadImmutableData(options.immutableFile);
   const after = loadPackage(options.packageDir);
-  const inputs = options.xrsFile ? readXrsFile(options.xrsFile) : casesFrom(options.casesDir ?? join(ROOT, "tests", "cases"));
-  if (inputs.length === 0) throw new UserError(`${displayPath(options.casesDir ?? "tests/cases")}: no cases (<case>.yaml files) to compare`);
+  const inputs = options.xrsFile ? readXrsFile(options.xrsFile) : casesFrom(options.casesDir ?? CASES_DIR);
+  if (inputs.length === 0) throw new UserError(`${displayPath(options.casesDir ?? CASES_DIR)}: no cases (<case>.yaml files) to compare`);
   const old: OldPackage = await resolveOldPackage(options.from, { repoDir: options.repoDir ?? ROOT, env: options.env ?? process.env });
   const { cases, findings } = await comparePackages(renderer, old.pkg, after, inputs, { reconciles, immutable, live: loadLiveStatus(options.liveStatusFile) });
 

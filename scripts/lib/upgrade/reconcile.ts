@@ -17,7 +17,7 @@ import { displayPath } from "../paths.js";
 import { foldGroup } from "./effects.js";
 import { UserError } from "../errors.js";
 import { KclError } from "../kcl/engine.js";
-import type { Renderer } from "../render/cases.js";
+import type { Renderer } from "../render/renderer.js";
 import { ANNOTATION_RESOURCE_NAME } from "../render/pipeline.js";
 import type { ComposedResource, KubeObject, LoadedPackage, RenderResult } from "../render/types.js";
 import { isObject, jsonCopy } from "../render/yaml.js";

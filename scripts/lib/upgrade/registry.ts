@@ -95,7 +95,8 @@ export async function pullPackage(ref: PackageReference, options: PullOptions): 
     }
     if (res.status === 401 || res.status === 403)
       throw http.fail(
-        `${what}: access denied (HTTP ${res.status}: ${errorDetail(res)}).${creds ? ` Check the credentials in ${creds.variable}.` : " If the package is private, set CHART_REGISTRY_AUTH_<HOST>=<user>:<token>."}`,
+        `${what}: access denied (HTTP ${res.status}: ${errorDetail(res)}).` +
+          (creds ? ` Check the credentials in ${creds.variable}.` : " If the package is private, set CHART_REGISTRY_AUTH_<HOST>=<user>:<token>."),
         url,
       );
     return res;
@@ -142,7 +143,8 @@ export async function pullPackage(ref: PackageReference, options: PullOptions): 
   const marked = manifest.layers.filter((l) => l.digest && labels[LABEL_PREFIX + l.digest] === PACKAGE_ANNOTATION);
   if (marked.length === 0) {
     throw new NotAPackageError(
-      `${ref.text}: the image is not a Crossplane package: its config labels no layer "${LABEL_PREFIX}<digest>: ${PACKAGE_ANNOTATION}" (the package layer \`crossplane xpkg build\` writes)`,
+      `${ref.text}: the image is not a Crossplane package: its config labels no layer "${LABEL_PREFIX}<digest>: ${PACKAGE_ANNOTATION}" (the package layer ` +
+        `\`crossplane xpkg build\` writes)`,
     );
   }
   const layerDigest = marked[0]!.digest!;

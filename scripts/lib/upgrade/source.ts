@@ -11,6 +11,7 @@ import { loadPackage, loadPackageFromFiles } from "../render/package.js";
 import type { LoadedPackage } from "../render/types.js";
 import { readTar, TarError } from "../xpkg/tar.js";
 import { NotAPackageError, parsePackageReference, pullPackage, type PullOptions } from "./registry.js";
+import { LAYOUT } from "../paths.js";
 
 export interface OldPackage {
   pkg: LoadedPackage;
@@ -92,8 +93,8 @@ export async function resolveOldPackage(from: string, options: ResolveOptions): 
       return { pkg: loadPackage(from), kind: "directory", description: from };
     } catch (err) {
       // A checkout: its package/ folder.
-      if (!(err instanceof UserError) || !isDirectory(join(from, "package"))) throw err;
-      const dir = join(from, "package");
+      if (!(err instanceof UserError) || !isDirectory(join(from, LAYOUT.package))) throw err;
+      const dir = join(from, LAYOUT.package);
       return { pkg: loadPackage(dir), kind: "directory", description: dir };
     }
   }

@@ -24,7 +24,7 @@ export interface FieldChange {
   new?: unknown;
 }
 
-export interface Finding {
+export interface UpgradeFinding {
   rule: string;
   severity: Severity;
   /** The case (its name) or undefined for package-wide findings (XRD). */
@@ -59,7 +59,7 @@ export interface UpgradeReport {
   to: string;
   reconciles: number;
   cases: CaseOutcome[];
-  findings: Finding[];
+  findings: UpgradeFinding[];
   summary: Summary;
 }
 

@@ -6,7 +6,7 @@
 import type { KubeObject, LoadedPackage } from "../render/types.js";
 import { isObject } from "../render/yaml.js";
 import { show } from "./diff.js";
-import type { Finding } from "./types.js";
+import type { UpgradeFinding } from "./types.js";
 
 type Schema = Record<string, unknown>;
 
@@ -71,8 +71,8 @@ function walk(a: Schema, b: Schema, path: string, emit: (rule: string, crn: stri
   if (isObject(a.additionalProperties) && isObject(b.additionalProperties)) walk(a.additionalProperties, b.additionalProperties, `${path}.*`, emit);
 }
 
-export function compareXrds(before: LoadedPackage, after: LoadedPackage): Finding[] {
-  const out: Finding[] = [];
+export function compareXrds(before: LoadedPackage, after: LoadedPackage): UpgradeFinding[] {
+  const out: UpgradeFinding[] = [];
   const newByKey = new Map(after.xrds.map((x) => [xrdKey(x), x]));
   for (const xa of before.xrds) {
     const key = xrdKey(xa);
@@ -90,7 +90,9 @@ export function compareXrds(before: LoadedPackage, after: LoadedPackage): Findin
         emit(
           "xrd-label-changed",
           `metadata.labels.${k}`,
-          lb[k] === undefined ? `label ${k}=${String(v)} dropped: tools that select the XRD by it no longer find it` : `label ${k} ${show(v)} → ${show(lb[k])}`,
+          lb[k] === undefined
+            ? `label ${k}=${String(v)} dropped: tools that select the XRD by it no longer find it`
+            : ["label", k, show(v), "→", show(lb[k])].join(" "),
         );
     }
     const va = versions(xa);

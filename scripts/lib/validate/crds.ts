@@ -10,12 +10,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
-import { parse } from "yaml";
 import type { KubeObject } from "../render/types.js";
-import { escapeModulePath, fetchModule } from "./gomod.js";
+import { parseYamlDocuments } from "../yamlio.js";
+import { escapeModulePath, fetchModule } from "../gomod.js";
 import { CROSSPLANE_GROUPS, MODULES, packageFor, PACKAGES, type PackageSchemas } from "./sources.js";
 
-export type Log = (line: string) => void;
+import type { Log } from "../tools.js";
 
 export interface CrdFile {
   group: string;
@@ -118,7 +118,7 @@ function cacheGroup(sourceDir: string, target: string, group: string): void {
     : [];
   for (const f of files) {
     const text = readFileSync(join(sourceDir, f), "utf8");
-    const crd = parse(text, { maxAliasCount: -1 }) as {
+    const crd = parseYamlDocuments(text, join(sourceDir, f), { maxAliasCount: -1 })[0] as {
       kind?: string;
       spec?: { group?: string; scope?: string; names?: { kind?: string; plural?: string }; versions?: { name: string; served?: boolean; schema?: unknown }[] };
     };
@@ -162,7 +162,9 @@ async function resolveModule(moduleKey: string, constraint: string, groups: stri
     candidates = source.versions.filter((v) => semver.satisfies(v.replace(/^v/, ""), range, { includePrerelease: false }));
     if (candidates.length === 0) {
       return {
-        reason: `none of the module versions known to be served (${source.versions.join(", ") || "none"}) satisfies ${JSON.stringify(constraint)}; add one to MODULES in scripts/lib/validate/sources.ts`,
+        reason:
+          `none of the module versions known to be served (${source.versions.join(", ") || "none"}) satisfies ${JSON.stringify(constraint)}; add one ` +
+          `to MODULES in scripts/lib/validate/sources.ts`,
       };
     }
   }

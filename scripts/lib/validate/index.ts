@@ -6,12 +6,15 @@
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { KclEngine } from "../kcl/engine.js";
-import { loadPackage, readXrFile, renderCases } from "../render/index.js";
+import { renderCases } from "../cases.js";
+import { loadPackage, readXrFile } from "../render/index.js";
 import type { KubeObject, LoadedPackage, RenderedCase } from "../render/types.js";
 import { parseYamlFile, yamlFilesInWalkOrder } from "../xpkg/contents.js";
-import { obtainSchemas, type Log, type SchemaSet, type SourceStatus } from "./crds.js";
+import { obtainSchemas, type SchemaSet, type SourceStatus } from "./crds.js";
+import type { Log } from "../tools.js";
 import { crankValidate, type ValidationError } from "./crank.js";
 import { coverageOf, gvkOf, xrdKinds, type XrdKind } from "./schemas.js";
+import { LAYOUT, ANNOTATION_RESOURCE_NAME } from "../paths.js";
 
 /** One resource to validate and where it came from. */
 export interface Target {
@@ -22,7 +25,7 @@ export interface Target {
   object: KubeObject;
 }
 
-export interface Finding {
+export interface ValidationFinding {
   origin: string;
   label: string;
   apiVersion: string;
@@ -44,7 +47,7 @@ export interface Skipped {
 export interface ValidationReport {
   checked: number;
   valid: number;
-  findings: Finding[];
+  findings: ValidationFinding[];
   skipped: Skipped[];
   sources: SourceStatus[];
   /** dependsOn entries nothing is known about. */
@@ -53,16 +56,14 @@ export interface ValidationReport {
   counts: { cases: number; examples: number; package: number };
 }
 
-const ANNOTATION_RESOURCE_NAME = "crossplane.io/composition-resource-name";
-
 function nameOf(o: KubeObject): string {
   return String(o.metadata?.name ?? o.metadata?.annotations?.[ANNOTATION_RESOURCE_NAME] ?? "(unnamed)");
 }
 
 /** The resources of rendered cases: the case XR with the status the pipeline wrote, and every composed resource. */
-export function caseTargets(cases: readonly RenderedCase[], root: string): { targets: Target[]; findings: Finding[] } {
+export function caseTargets(cases: readonly RenderedCase[], root: string): { targets: Target[]; findings: ValidationFinding[] } {
   const targets: Target[] = [];
-  const findings: Finding[] = [];
+  const findings: ValidationFinding[] = [];
   for (const c of cases) {
     const origin = relative(root, resolve(c.file)) || c.file;
     if (!c.result) {
@@ -111,8 +112,8 @@ export interface ValidateTargetsOptions {
 }
 
 /** Validates targets with crank; targets no schema covers become findings or skips. */
-export async function validateTargets(options: ValidateTargetsOptions): Promise<{ valid: number; findings: Finding[]; skipped: Skipped[] }> {
-  const findings: Finding[] = [];
+export async function validateTargets(options: ValidateTargetsOptions): Promise<{ valid: number; findings: ValidationFinding[]; skipped: Skipped[] }> {
+  const findings: ValidationFinding[] = [];
   const skipped: Skipped[] = [];
   const checked: Target[] = [];
   const files = new Set<string>(options.xrds.map((x) => x.file));
@@ -201,7 +202,7 @@ export interface ValidateProjectOptions {
 
 export async function validateProject(options: ValidateProjectOptions): Promise<ValidationReport> {
   const root = options.root;
-  const pkg = loadPackage(options.packageDir ?? join(root, "package"));
+  const pkg = loadPackage(options.packageDir ?? join(root, LAYOUT.package));
   const schemas = await obtainSchemas({
     configuration: pkg.configuration,
     crossplaneVersion: options.crossplaneVersion,
@@ -209,7 +210,7 @@ export async function validateProject(options: ValidateProjectOptions): Promise<
     ...(options.refresh ? { refresh: true } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
-  const casesDir = options.casesDir ?? join(root, "tests", "cases");
+  const casesDir = options.casesDir ?? join(root, LAYOUT.cases);
   const cases = existsSync(casesDir) ? await renderCases(options.engine, pkg, casesDir) : [];
   const fromCases = caseTargets(cases, root);
   const examples = fileTargets(options.examplesDir ?? join(root, "examples"), root);
@@ -238,10 +239,10 @@ export async function validateProject(options: ValidateProjectOptions): Promise<
 
 /** Lines for a person: errors first (file: resource (apiVersion): field: message), then what was skipped and why. */
 export function formatReport(report: ValidationReport): { errors: string[]; summary: string[] } {
-  const line = (f: Finding) =>
+  const line = (f: ValidationFinding) =>
     `${f.origin}: ${f.label}${f.apiVersion ? ` (${f.apiVersion})` : ""}: ${f.field ? `${f.field}: ` : ""}${f.message}${f.rule === "cel" ? " [CEL rule]" : ""}`;
   // A missing schema source hits every resource of its groups: say it once, with a few examples.
-  const bySource = new Map<string, Finding[]>();
+  const bySource = new Map<string, ValidationFinding[]>();
   for (const f of report.findings.filter((x) => x.rule === "schema-source")) bySource.set(f.message, [...(bySource.get(f.message) ?? []), f]);
   const errors: string[] = [];
   for (const f of report.findings) {
@@ -278,7 +279,8 @@ export function formatReport(report: ValidationReport): { errors: string[]; summ
   }
   const skippedResources = report.skipped.filter((s) => !s.nested).length;
   summary.push(
-    `validated ${report.checked} resources (${report.counts.package} package objects, ${report.counts.examples} examples, ${report.counts.cases} rendered cases): ` +
+    `validated ${report.checked} resources (${report.counts.package} package objects, ${report.counts.examples} examples, ${report.counts.cases} rendered ` +
+      `cases): ` +
       `${report.valid} valid, ${report.findings.length} errors, ${skippedResources} not validated`,
   );
   return { errors, summary };

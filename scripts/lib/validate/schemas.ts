@@ -54,14 +54,18 @@ export function coverageOf(object: KubeObject, xrds: readonly XrdKind[], schemas
   if (sameKind.length > 0) {
     return {
       kind: "error",
-      message: `${kind} of ${group} has no version ${version}${status ? ` in ${describeSource(status)}` : ""} (it has ${[...new Set(sameKind.flatMap((c) => c.versions))].join(", ")})`,
+      message:
+        `${kind} of ${group} has no version ${version}${status ? ` in ${describeSource(status)}` : ""} (it has ` +
+        `${[...new Set(sameKind.flatMap((c) => c.versions))].join(", ")})`,
     };
   }
   if (status) {
     const kinds = [...new Set(schemas.crds.filter((c) => c.group === group).map((c) => c.kind))].sort();
     return {
       kind: "error",
-      message: `${describeSource(status)} has no kind ${kind} in ${group}${kinds.length ? ` (it has ${kinds.join(", ")})` : " (and no CRD of that group at all)"}`,
+      message:
+        `${describeSource(status)} has no kind ${kind} in ` +
+        `${group}${kinds.length ? ` (it has ${kinds.join(", ")})` : " (and no CRD of that group at all)"}`,
     };
   }
   const failed = schemas.sources.find((s) => !s.ok && s.groups.includes(group));
@@ -74,6 +78,8 @@ export function coverageOf(object: KubeObject, xrds: readonly XrdKind[], schemas
     return { kind: "error", message: `${group} is served by ${serving.package}, which package/crossplane.yaml does not depend on (add it to spec.dependsOn)` };
   return {
     kind: "error",
-    message: `no package the Configuration depends on serves ${group} (a typo in apiVersion, or a missing dependsOn entry; schema sources are listed in scripts/lib/validate/sources.ts)`,
+    message:
+      `no package the Configuration depends on serves ${group} (a typo in apiVersion, or a missing dependsOn entry; schema sources are listed in ` +
+      `scripts/lib/validate/sources.ts)`,
   };
 }

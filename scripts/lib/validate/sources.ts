@@ -73,7 +73,8 @@ export const MODULES: Record<string, ModuleSource> = {
     crdDir: "package/input",
     versions: [],
     unavailable:
-      "the Go module proxy refuses every version of github.com/crossplane-contrib/function-kcl tried (v0.10.0–v0.12.2: 403), so the KCLRun input schema cannot be obtained",
+      "the Go module proxy refuses every version of github.com/crossplane-contrib/function-kcl tried (v0.10.0–v0.12.2: 403), so the KCLRun input schema " +
+      "cannot be obtained",
   },
   crossplane: {
     module: "github.com/crossplane/crossplane/v2",

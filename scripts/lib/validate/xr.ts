@@ -23,7 +23,8 @@ export function nameViolations(xr: KubeObject): string[] {
   if (name.length > 253) out.push(`metadata.name: Invalid value: "${name.slice(0, 20)}…": must be no more than 253 characters`);
   if (!DNS_SUBDOMAIN.test(name)) {
     out.push(
-      `metadata.name: Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+      `metadata.name: Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or ` +
+        `'.', and must start and end with an alphanumeric character`,
     );
   }
   return out;

@@ -6,7 +6,7 @@
 import { judgeConfigs, type ConfigRequest, type Judgment } from "../envoy-gateway/oracle.js";
 import type { Log } from "../tools.js";
 import { chartServices, type ServicesRequest, type ServicesResult } from "../ai-gateway/chart.js";
-import { AI_GATEWAY_CHART, ENVOY_GATEWAY_CHART } from "./data/charts.js";
+import { AI_GATEWAY_CHART, ENVOY_GATEWAY_CHART } from "../charts.js";
 import { envoyGatewayConfig } from "./envoy-gateway.js";
 import { releasesOfChart, renderedCases } from "./resources.js";
 import type { RenderedCase } from "../render/types.js";

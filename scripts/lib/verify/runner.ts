@@ -1,8 +1,8 @@
 /** Runs rules over a loaded package and its rendered cases. Pure apart from reading files; never writes. */
 import { readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { parseAllDocuments } from "yaml";
 import type { CompatibilityRow } from "../compat.js";
+import { UserError } from "../errors.js";
 import { locateStepSource } from "../render/package.js";
 import type { KubeObject, LoadedPackage, RenderedCase } from "../render/types.js";
 import { isMap } from "./resources.js";
@@ -10,6 +10,7 @@ import { RULES } from "./rules/index.js";
 import type { Finding, Rule, VerifyContext } from "./types.js";
 import type { EnvoyGatewayJudgments } from "./eg-judgments.js";
 import type { ServicesResult } from "../ai-gateway/chart.js";
+import { readYamlFile } from "../yamlio.js";
 
 export interface ContextInput {
   pkg: LoadedPackage;
@@ -38,15 +39,9 @@ export function createContext(input: ContextInput): VerifyContext {
     locateSource: (composition, step, line) => locateStepSource(input.pkg, composition, step, line),
     caseInput(c) {
       if (!caseCache.has(c.file)) {
-        let xr: KubeObject | undefined;
-        try {
-          const doc = parseAllDocuments(readFileSync(c.file, "utf8"));
-          const first = Array.isArray(doc) ? doc[0]?.toJS() : undefined;
-          xr = isMap(first) && typeof first.apiVersion === "string" && typeof first.kind === "string" ? (first as KubeObject) : undefined;
-        } catch {
-          xr = undefined;
-        }
-        caseCache.set(c.file, xr);
+        // The case rendered, so its file was read once already; reading it again cannot fail but by a change under our feet.
+        const first = readYamlFile(c.file)[0];
+        caseCache.set(c.file, isMap(first) && typeof first.apiVersion === "string" && typeof first.kind === "string" ? (first as KubeObject) : undefined);
       }
       return caseCache.get(c.file);
     },
@@ -56,7 +51,8 @@ export function createContext(input: ContextInput): VerifyContext {
 /**
  * Runs each rule; findings come back in rule order, file paths resolved (package-relative paths
  * against the package directory) and shown relative to displayRoot. A rule that throws on
- * unexpected input becomes an error finding of that rule instead of stopping the others.
+ * unexpected input becomes an error finding of that rule instead of stopping the others; a
+ * UserError (a file that cannot be read or parsed) stops the run.
  */
 export function runRules(ctx: VerifyContext, rules: readonly Rule[] = RULES, displayRoot?: string): Finding[] {
   const findings: Finding[] = [];
@@ -69,6 +65,8 @@ export function runRules(ctx: VerifyContext, rules: readonly Rule[] = RULES, dis
     try {
       found = rule.check(ctx);
     } catch (err) {
+      // A file a person can fix (bad YAML, one that vanished) is theirs to fix, not a bug in the rule.
+      if (err instanceof UserError) throw err;
       found = [
         {
           message: `the rule stopped on unexpected input: ${(err as Error)?.message ?? String(err)}`,

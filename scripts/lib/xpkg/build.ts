@@ -10,6 +10,7 @@ import { environmentError, UserError } from "../errors.js";
 import { readXpkg, packageStream, examplesStream, XpkgFormatError } from "./archive.js";
 import { compareExamplesStream, comparePackageStream, readPackageSources } from "./contents.js";
 import type { ResolvedVersion } from "./version.js";
+import { LAYOUT } from "../paths.js";
 
 export interface BuildOptions {
   root: string;
@@ -37,7 +38,7 @@ const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
   const root = options.root;
-  const packageDir = resolve(options.packageDir ?? join(root, "package"));
+  const packageDir = resolve(options.packageDir ?? join(root, LAYOUT.package));
   const examplesDir = resolve(options.examplesDir ?? join(root, "examples"));
   const distDir = resolve(options.distDir ?? join(root, "dist"));
   const show = (p: string) => relative(root, p) || ".";
@@ -49,7 +50,8 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
   try {
     sources = readPackageSources(packageDir);
   } catch (err) {
-    throw new UserError(`cannot read the package: ${(err as Error).message}`);
+    if (err instanceof UserError) throw new UserError(`cannot read the package: ${err.message}`, { cause: err });
+    throw err;
   }
   const name = (sources.meta.object.metadata as { name?: unknown } | undefined)?.name;
   if (typeof name !== "string" || !NAME.test(name)) {
@@ -61,7 +63,8 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
 
   if (existsSync(distDir) && !statSync(distDir).isDirectory()) {
     throw new UserError(
-      `${show(distDir)} exists and is not a directory: the package is written to ${show(distDir)}/<name>-<version>.xpkg; move or remove the file ${show(distDir)}.`,
+      `${show(distDir)} exists and is not a directory: the package is written to ${show(distDir)}/<name>-<version>.xpkg; move or remove the file ` +
+        `${show(distDir)}.`,
     );
   }
   const file = join(distDir, `${name}-${options.version.version}.xpkg`);
@@ -83,7 +86,8 @@ export async function buildXpkg(options: BuildOptions): Promise<BuildResult> {
     const r = await execa(options.crossplane, args, { cwd: root, reject: false, all: true });
     if (r.exitCode !== 0) {
       throw new UserError(
-        `crossplane xpkg build failed (exit ${r.exitCode}):\n${String(r.all ?? "").trim()}\nFix the package under ${show(packageDir)}/ (regenerate it with \`npm run build\`) and try again.`,
+        `crossplane xpkg build failed (exit ${r.exitCode}):\n${String(r.all ?? "").trim()}\nFix the package under ${show(packageDir)}/ (regenerate it with ` +
+          `\`npm run build\`) and try again.`,
       );
     }
     const bytes = readFileSync(tmp);

@@ -15,7 +15,9 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { UserError } from "../errors.js";
+import { displayPath } from "../paths.js";
+import { parseYamlDocuments, readYamlFile } from "../yamlio.js";
 
 export interface SourceDocument {
   /** Path relative to the package root. */
@@ -45,30 +47,28 @@ export function yamlFilesInWalkOrder(dir: string): string[] {
   return out;
 }
 
+/** The objects of a package file; bad YAML or a document that is not a mapping is a UserError naming the file. */
 export function parseYamlFile(path: string, displayName: string): Record<string, unknown>[] {
-  const docs = parseAllDocuments(readFileSync(path, "utf8"));
-  const out: Record<string, unknown>[] = [];
-  for (const doc of docs) {
-    if (doc.errors.length > 0) throw new Error(`${displayName}: ${doc.errors[0]!.message}`);
-    const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
-    if (value === null || value === undefined) continue;
-    if (typeof value !== "object" || Array.isArray(value)) throw new Error(`${displayName}: a document is not a mapping`);
-    out.push(value as Record<string, unknown>);
-  }
-  return out;
+  return readYamlFile(path, { display: displayName, maxAliasCount: -1 }).map((value, i) => {
+    if (typeof value !== "object" || Array.isArray(value)) {
+      throw new UserError(`${displayName}: document ${i + 1} is not a mapping (a Kubernetes object); a package file holds objects only`);
+    }
+    return value as Record<string, unknown>;
+  });
 }
 
 const isMeta = (o: Record<string, unknown>) => typeof o.apiVersion === "string" && o.apiVersion.startsWith("meta.pkg.crossplane.io/");
 
-/** Reads the package directory the way crank does. Throws Error when it has not exactly one meta object. */
+/** Reads the package directory the way crank does. Throws a UserError when it has not exactly one meta object. */
 export function readPackageSources(packageDir: string): PackageSources {
   const metas: SourceDocument[] = [];
   const objects: SourceDocument[] = [];
   for (const path of yamlFilesInWalkOrder(packageDir)) {
     const file = relative(packageDir, path);
-    parseYamlFile(path, file).forEach((object, index) => (isMeta(object) ? metas : objects).push({ file, index, object }));
+    parseYamlFile(path, displayPath(path)).forEach((object, index) => (isMeta(object) ? metas : objects).push({ file, index, object }));
   }
-  if (metas.length !== 1) throw new Error(`${packageDir}: expected exactly one meta.pkg.crossplane.io object (crossplane.yaml), found ${metas.length}`);
+  if (metas.length !== 1)
+    throw new UserError(`${displayPath(packageDir)}: expected exactly one meta.pkg.crossplane.io object (crossplane.yaml), found ${metas.length}`);
   return { meta: metas[0]!, objects };
 }
 
@@ -112,18 +112,21 @@ const describe = (o: Record<string, unknown>) => `${String(o.kind)} ${String((o.
  * naming the source file and object; an empty list means the layer holds exactly the sources.
  */
 export function comparePackageStream(stream: string, sources: PackageSources): string[] {
-  const docs = parseAllDocuments(stream);
-  const packaged: Record<string, unknown>[] = [];
-  for (const d of docs) {
-    if (d.errors.length) return [`package.yaml in the package layer does not parse: ${d.errors[0]!.message}`];
-    const v = d.toJS() as unknown;
-    if (v && typeof v === "object") packaged.push(v as Record<string, unknown>);
+  let packaged: Record<string, unknown>[];
+  try {
+    packaged = parseYamlDocuments(stream, "package.yaml in the package layer", { maxAliasCount: -1 }).filter(
+      (v): v is Record<string, unknown> => typeof v === "object",
+    );
+  } catch (err) {
+    if (err instanceof UserError) return [err.message];
+    throw err;
   }
   const expected = [sources.meta, ...sources.objects];
   const problems: string[] = [];
   if (packaged.length !== expected.length) {
     problems.push(
-      `the package layer holds ${packaged.length} objects, the package directory ${expected.length} (${expected.map((e) => `${e.file}: ${describe(e.object)}`).join(", ")})`,
+      `the package layer holds ${packaged.length} objects, the package directory ${expected.length} ` +
+        `(${expected.map((e) => `${e.file}: ${describe(e.object)}`).join(", ")})`,
     );
   }
   expected.forEach((src, i) => {

@@ -29,7 +29,8 @@ export function parseVersion(input: string, source: string): ResolvedVersion {
   // The distribution spec allows 128 characters in a tag, and the version is part of a file name.
   if (tag.length > MAX_TAG)
     throw new UserError(
-      `${source}: the version is ${tag.length} characters long as a tag (${tag.slice(0, 20)}…); an OCI tag holds at most ${MAX_TAG}, use a shorter prerelease`,
+      `${source}: the version is ${tag.length} characters long as a tag (${tag.slice(0, 20)}…); ` +
+        `an OCI tag holds at most ${MAX_TAG}, use a shorter prerelease`,
     );
   return { version: tag.slice(1), tag, source };
 }

@@ -25,8 +25,18 @@ function isBlankOrComment(line: string): boolean {
   return i === line.length || line.charCodeAt(i) === 35; // '#'
 }
 /** Plain scalars YAML reads as something other than a string (numbers, booleans, null). */
-const NON_STRING =
-  /^(?:[-+]?(?:\.\d+|\d[\d_]*(?:\.[\d_]*)?)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|\d+(?::\d+)+(?:\.\d*)?)$/;
+const NON_STRING = new RegExp(
+  "^(?:" +
+    [
+      /[-+]?(?:\.\d+|\d[\d_]*(?:\.[\d_]*)?)(?:[eE][-+]?\d+)?/.source,
+      /0x[0-9a-fA-F_]+|0o?[0-7_]+/.source,
+      /[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)/.source,
+      "~|null|Null|NULL|true|True|TRUE|false|False|FALSE",
+      "y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF",
+      /\d+(?::\d+)+(?:\.\d*)?/.source,
+    ].join("|") +
+    ")$",
+);
 
 /** The string value of a scalar after `version:`, or undefined when only a full parse can tell. */
 function scalar(raw: string): string | undefined {

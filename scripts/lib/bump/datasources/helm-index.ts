@@ -121,7 +121,8 @@ export async function listHelmVersions(repoUrl: string, chart: string, options: 
   const found = findChartEntries(res.body, chart);
   if (found.kind === "too-many") {
     throw http.fail(
-      `${url}: entries.${chart} lists ${found.count} entries, more than the ${MAX_CHART_ENTRIES} bump reads for one chart; use a mirror with fewer (CHART_SOURCE_OVERRIDES).`,
+      `${url}: entries.${chart} lists ${found.count} entries, more than the ${MAX_CHART_ENTRIES} bump reads for one chart; use a mirror with fewer ` +
+        `(CHART_SOURCE_OVERRIDES).`,
       url,
     );
   }
@@ -143,7 +144,8 @@ export async function listHelmVersions(repoUrl: string, chart: string, options: 
   if (doc === undefined) {
     if (res.body.length > FULL_PARSE_LIMIT) {
       throw http.fail(
-        `${url}: a ${(res.body.length / 1024 / 1024).toFixed(1)} MB index not laid out as helm writes it (a top-level \`entries:\` block); bump reads such an index only up to ${FULL_PARSE_LIMIT / 1024 / 1024} MB.`,
+        `${url}: a ${(res.body.length / 1024 / 1024).toFixed(1)} MB index not laid out as helm writes it (a top-level \`entries:\` block); bump reads such ` +
+          `an index only up to ${FULL_PARSE_LIMIT / 1024 / 1024} MB.`,
         url,
       );
     }

@@ -204,7 +204,8 @@ export async function authorize(res: HttpResponse, repo: OciRepository, creds: C
   // gets the registry's Basic credentials, but never over plain HTTP away from loopback.
   if (creds && tokenUrl.protocol !== "https:" && !(tokenUrl.protocol === "http:" && isLoopbackHost(tokenUrl.hostname))) {
     throw http.fail(
-      `${what}: the registry sends clients to the token service ${tokenUrl.protocol}//${tokenUrl.host}${tokenUrl.pathname}; refusing to send the credentials in ${creds.variable} there: ` +
+      `${what}: the registry sends clients to the token service ${tokenUrl.protocol}//${tokenUrl.host}${tokenUrl.pathname}; refusing to send the ` +
+        `credentials in ${creds.variable} there: ` +
         `they travel only over https:// (plain http:// only to 127.0.0.1 and localhost)`,
       res.url,
     );

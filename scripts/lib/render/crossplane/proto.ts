@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { execa } from "execa";
 import { UserError } from "../../errors.js";
+import { goModDownload } from "../../gomod.js";
 import { goModulePin } from "../../tools.js";
 import type { FnCondition, FnRequest, FnResponse, FnResource, FnResult, FnState, Ready } from "../fn.js";
 import type { KubeObject } from "../types.js";
@@ -18,23 +18,12 @@ const PROTO = join("proto", "fn", "v1", "run_function.proto");
 /** The directory of the pinned crossplane Go module (where crank's sources and protos are). */
 export async function crossplaneModuleDir(): Promise<string> {
   const pin = goModulePin("crossplane");
-  const r = await execa("go", ["mod", "download", "-json", `${pin.module}@${pin.version}`], { reject: false, env: { GOFLAGS: "-mod=readonly" } });
-  let dir: string | undefined;
-  try {
-    dir = (JSON.parse(String(r.stdout)) as { Dir?: string }).Dir;
-  } catch {
-    /* reported below */
+  const r = await goModDownload(pin.module, pin.version, { env: { GOFLAGS: "-mod=readonly" } });
+  if (!r.ok || !existsSync(join(r.dir, PROTO))) {
+    const why = r.ok ? `not in ${r.dir}` : `go mod download: ${r.message.split("\n")[0]}`;
+    throw new UserError(`cannot find ${PROTO} of ${pin.module}@${pin.version} (${why}); --engine crossplane needs Go and the Go module proxy`);
   }
-  if (r.exitCode !== 0 || !dir || !existsSync(join(dir, PROTO))) {
-    throw new UserError(
-      `cannot find ${PROTO} of ${pin.module}@${pin.version} (go mod download: ${
-        String(r.stderr || r.stdout || r.exitCode)
-          .trim()
-          .split("\n")[0]
-      }); --engine crossplane needs Go and the Go module proxy`,
-    );
-  }
-  return dir;
+  return r.dir;
 }
 
 export interface FunctionProto {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import type { KclEngine } from "../../kcl/engine.js";
 import { ensureGoTool, type Log } from "../../tools.js";
-import type { Renderer } from "../cases.js";
+import type { Renderer } from "../renderer.js";
 import {
   checkObservedComposed,
   locatedKclMessage,
@@ -23,7 +23,8 @@ import {
 } from "../pipeline.js";
 import { startStandinFunctionKcl, STANDIN_SOURCE_NAME, type StandinServer } from "../standin-function-kcl.js";
 import type { ComposedResource, FunctionResult, KubeObject, LoadedPackage, RenderResult } from "../types.js";
-import { isObject, parseYamlDocuments, sortKeys, toYamlDocs } from "../yaml.js";
+import { isObject, sortKeys, toYamlDocs } from "../yaml.js";
+import { parseYamlDocuments } from "../../yamlio.js";
 import { isProcessAlive } from "../../process.js";
 import { onProcessExit } from "./cleanup.js";
 import { startFunctionProcess, type FunctionProcess } from "./function-process.js";
@@ -51,7 +52,8 @@ function functionsYaml(p: PreparedRender, targets: CrossplaneRenderer["targets"]
     if (s.kind === "other") {
       throw new RenderError(
         p.source,
-        `${stepWhere(p, s)}: unsupported function ${s.functionName} in step ${s.step}; --engine crossplane runs function-kcl steps (through the stand-in for function-kcl) and function-auto-ready only`,
+        `${stepWhere(p, s)}: unsupported function ${s.functionName} in step ${s.step}; --engine crossplane runs function-kcl steps (through the stand-in ` +
+          `for function-kcl) and function-auto-ready only`,
         s.step,
       );
     }

@@ -51,7 +51,10 @@ export function apiServerError(name: string, annotation: string | undefined): st
     case "missing":
       return `${prefix}Required value: protected groups must have approval annotation ${JSON.stringify(APPROVAL_ANNOTATION)}, ${KEP}`;
     case "invalid":
-      return `${prefix}Invalid value: ${JSON.stringify(annotation)}: protected groups must have approval annotation ${JSON.stringify(APPROVAL_ANNOTATION)} with either a URL or a reason starting with "unapproved", ${KEP}`;
+      return (
+        `${prefix}Invalid value: ${JSON.stringify(annotation)}: protected groups must have approval annotation ${JSON.stringify(APPROVAL_ANNOTATION)} ` +
+        `with either a URL or a reason starting with "unapproved", ${KEP}`
+      );
     default:
       return undefined;
   }
@@ -73,7 +76,9 @@ export const crdProtectedGroup: Rule = {
           case: c.case,
           resource: crd.resource.name,
           message: `the API server refuses this CRD: ${error}`,
-          hint: `${crd.group} is a protected group (k8s.io, kubernetes.io and their subdomains); set metadata.annotations["${APPROVAL_ANNOTATION}"] to the URL where the API was approved (the upstream project's CRD carries it) or to a reason starting with "unapproved"`,
+          hint:
+            `${crd.group} is a protected group (k8s.io, kubernetes.io and their subdomains); set metadata.annotations["${APPROVAL_ANNOTATION}"] to the ` +
+            `URL where the API was approved (the upstream project's CRD carries it) or to a reason starting with "unapproved"`,
         });
       }
     }

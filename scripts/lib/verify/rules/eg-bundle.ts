@@ -4,7 +4,7 @@
  * server that is not installed fails every translation. When the XR carries the gate
  * (spec.parameters.apps.envoyGateway.enabled), the bundle follows it.
  */
-import { ENVOY_GATEWAY_BUNDLE, ENVOY_GATEWAY_GATE } from "../data/charts.js";
+import { ENVOY_GATEWAY_BUNDLE, ENVOY_GATEWAY_GATE } from "../../charts.js";
 import { at, caseSpec, isMap, releases, renderedCases } from "../resources.js";
 import type { Rule, RuleFinding } from "../types.js";
 

@@ -4,7 +4,7 @@
  * every backendResources entry Envoy Gateway watches is served by a CRD the render installs.
  */
 import { checkCompatibility } from "../../compat.js";
-import { AI_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART, ENVOY_GATEWAY_CHART } from "../data/charts.js";
+import { AI_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART, ENVOY_GATEWAY_CHART } from "../../charts.js";
 import { envoyGatewayConfig, extensionManagers } from "../envoy-gateway.js";
 import { at, chartSemver, installedCrds, isMap, releasesOfChart, renderedCases, str } from "../resources.js";
 import type { Rule, RuleFinding } from "../types.js";
@@ -31,7 +31,8 @@ export const egCompat: Rule = {
               resource: `${ai.resource.name}, ${gw.resource.name}`,
               message: verdict.message,
               hint: verdict.needsEnvoyGateway
-                ? `pin gateway-helm to a version in ${verdict.needsEnvoyGateway}, or AI Gateway to one of ${verdict.aiGatewayForEnvoyGateway.join(", ") || "none"}`
+                ? `pin gateway-helm to a version in ${verdict.needsEnvoyGateway}, or AI Gateway to one of ` +
+                  `${verdict.aiGatewayForEnvoyGateway.join(", ") || "none"}`
                 : "pin a supported AI Gateway version",
             });
           }
@@ -42,7 +43,9 @@ export const egCompat: Rule = {
             findings.push({
               case: c.case,
               resource: `${crds.resource.name}, ${ai.resource.name}`,
-              message: `${AI_GATEWAY_CRDS_CHART} is pinned to ${crds.chart.version} but ${AI_GATEWAY_CHART} to ${ai.chart.version}; the controller needs the CRDs of its own release`,
+              message:
+                `${AI_GATEWAY_CRDS_CHART} is pinned to ${crds.chart.version} but ${AI_GATEWAY_CHART} to ${ai.chart.version}; the controller needs ` +
+                `the CRDs of its own release`,
               hint: "pin both charts to the same version",
             });
           }
@@ -69,7 +72,9 @@ export const egCompat: Rule = {
               findings.push({
                 case: c.case,
                 resource: gw.resource.name,
-                message: `${where} is ${kind} ${gv}, but this render installs no CustomResourceDefinition for ${kind} in group ${group || "(core)"}${forKind.length ? ` (it installs ${forKind.map((d) => `${d.kind}.${d.group} from ${d.resource.name}`).join(", ")})` : ""}`,
+                message:
+                  `${where} is ${kind} ${gv}, but this render installs no CustomResourceDefinition for ${kind} in group ${group || "(core)"}` +
+                  (forKind.length ? ` (it installs ${forKind.map((d) => `${d.kind}.${d.group} from ${d.resource.name}`).join(", ")})` : ""),
                 hint: forKind.length ? `set group ${forKind[0]!.group} and a version it serves` : `install the ${kind} CRD in the same composition`,
               });
             } else if (!match.versions.some((v) => v.name === version && v.served)) {
@@ -77,7 +82,9 @@ export const egCompat: Rule = {
               findings.push({
                 case: c.case,
                 resource: gw.resource.name,
-                message: `${where} is ${kind} ${gv}, but the ${kind}.${group} CRD this render installs (${match.resource.name}) serves ${served.join(", ") || "no version"}`,
+                message:
+                  `${where} is ${kind} ${gv}, but the ${kind}.${group} CRD this render installs (${match.resource.name}) serves ` +
+                  `${served.join(", ") || "no version"}`,
                 hint: served.length ? `set version ${served[served.length - 1]}` : "serve the version in the CRD",
               });
             }

@@ -5,7 +5,7 @@
  * version's own code); when that cannot run, the built-in model (../envoy-gateway.ts) judges and a
  * note says so.
  */
-import { ENVOY_GATEWAY_CHART } from "../data/charts.js";
+import { ENVOY_GATEWAY_CHART } from "../../charts.js";
 import { EG_ERRORS, EXTENSION_MANAGERS_SINCE } from "../data/envoy-gateway.js";
 import { judgmentKey, type Judgment } from "../eg-judgments.js";
 import { decodeProblem, envoyGatewayConfig, extensionManagers, has, managerIssues, startupError } from "../envoy-gateway.js";
@@ -15,7 +15,10 @@ import type { Rule, RuleFinding } from "../types.js";
 /** What to do about each of Envoy Gateway's start-up errors. */
 function crashHint(error: string): string {
   if (error.includes(EG_ERRORS.noHooks))
-    return "set extensionManager.hooks.xdsTranslator.post (or pre) to the hooks the extension server implements, e.g. [Translation, Cluster, Route] for Envoy AI Gateway";
+    return (
+      "set extensionManager.hooks.xdsTranslator.post (or pre) to the hooks the extension server implements, e.g. [Translation, Cluster, Route] for " +
+      "Envoy AI Gateway"
+    );
   if (error.includes(EG_ERRORS.noService)) return "set extensionManager.service.fqdn to the extension server's Service {hostname, port}";
   if (error.includes(EG_ERRORS.noTarget) || error.includes(EG_ERRORS.manyTargets)) return "set exactly one of extensionManager.service.fqdn, ip, unix, host";
   if (error.includes("certificateRef")) return 'TLS certificate references must name a core Secret (group "", kind Secret)';
@@ -63,7 +66,9 @@ function fromEnvoyGateway(j: Extract<Judgment, { kind: "judged" }>, eg: Json | u
   const stop = j.decodeError ?? j.error;
   if (stop !== undefined) {
     out.push({
-      message: `Envoy Gateway ${j.version} exits at start-up with: ${j.decodeError ? `failed to decode config file: ${j.decodeError}` : j.error}${causedBy(j.at, eg)} (${source})`,
+      message:
+        `Envoy Gateway ${j.version} exits at start-up with: ` +
+        `${j.decodeError ? `failed to decode config file: ${j.decodeError}` : j.error}${causedBy(j.at, eg)} (${source})`,
       hint: crashHint(stop),
     });
   }
@@ -108,7 +113,8 @@ export function fromModel(eg: Json, chartVersion: string | undefined): RuleFindi
 export const egConfig: Rule = {
   id: "eg-config",
   description:
-    "gateway-helm's envoy-gateway.yaml passes Envoy Gateway's own start-up decoding and validation at the pinned version (the real chart and validator; a model when they cannot run)",
+    "gateway-helm's envoy-gateway.yaml passes Envoy Gateway's own start-up decoding and validation at the pinned version (the real chart and validator; a " +
+    "model when they cannot run)",
   severity: "error",
   check(ctx) {
     const findings: RuleFinding[] = [];
@@ -143,7 +149,9 @@ export const egConfig: Rule = {
           findings.push({
             ...at,
             severity: ctx.strict ? "error" : "warning",
-            message: `Envoy Gateway's own validation could not run${j.version ? ` for ${j.version}` : ""}: ${j.reason}; checked with verify's built-in model of it instead`,
+            message:
+              `Envoy Gateway's own validation could not run${j.version ? ` for ${j.version}` : ""}: ${j.reason}; checked with verify's built-in ` +
+              `model of it instead`,
             hint: ctx.strict
               ? "verify --strict requires the real check: make Go and the Go module proxy available"
               : "make Go and the Go module proxy available for the real check (CI runs verify --strict)",

@@ -4,7 +4,7 @@
  * in, on its extension-server port; and the AI Gateway chart expects Envoy Gateway where the
  * gateway-helm Release installs it.
  */
-import { AI_GATEWAY_CHART, AI_GATEWAY_CONTROLLER, ENVOY_GATEWAY_CHART } from "../data/charts.js";
+import { AI_GATEWAY_CHART, AI_GATEWAY_CONTROLLER, ENVOY_GATEWAY_CHART } from "../../charts.js";
 import { envoyGatewayConfig, extensionManagers } from "../envoy-gateway.js";
 import { at, chartSemver, isKubernetesObject, isMap, objectManifest, releasesOfChart, renderedCases, str, type HelmChart, type Release } from "../resources.js";
 import type { RenderResult } from "../../render/types.js";
@@ -105,7 +105,8 @@ export const STATIC_NOTE = "[static check: the ai-gateway-helm Service is derive
 export const egExtensionServer: Rule = {
   id: "eg-extension-server",
   description:
-    "Envoy Gateway's extension server fqdn is a Service the same render installs (the ai-gateway-helm chart templated when its registry is reachable, else recorded chart facts, said on each finding), and AI Gateway expects Envoy Gateway in its namespace",
+    "Envoy Gateway's extension server fqdn is a Service the same render installs (the ai-gateway-helm chart templated when its registry is reachable, else " +
+    "recorded chart facts, said on each finding), and AI Gateway expects Envoy Gateway in its namespace",
   severity: "error",
   check(ctx) {
     const findings: RuleFinding[] = [];
@@ -127,7 +128,9 @@ export const egExtensionServer: Rule = {
         if (aiGateways.length > 0 && managers.length === 0) {
           findings.push({
             ...loc,
-            message: `the render installs the AI Gateway controller (${aiGateways.map((a) => a.resource.name).join(", ")}) but Envoy Gateway's config has no extensionManager, so Envoy Gateway never calls it`,
+            message:
+              `the render installs the AI Gateway controller (${aiGateways.map((a) => a.resource.name).join(", ")}) but Envoy Gateway's config has ` +
+              `no extensionManager, so Envoy Gateway never calls it`,
             hint: "set values.config.envoyGateway.extensionManager with hooks and service.fqdn pointing at the controller's Service, port 1063",
           });
         }
@@ -160,7 +163,9 @@ export const egExtensionServer: Rule = {
             const first = services[0];
             findings.push({
               ...loc,
-              message: `${where}.hostname ${hostname} names Service ${parsed.service} in namespace ${parsed.namespace}, which nothing in this render installs; ${expected}`,
+              message:
+                `${where}.hostname ${hostname} names Service ${parsed.service} in namespace ${parsed.namespace}, which nothing in this render ` +
+                `installs; ${expected}`,
               hint: first
                 ? `point it at ${first.name}.${first.namespace}.svc.cluster.local port ${first.ports[0] ?? AI_GATEWAY_CONTROLLER.extensionServerPort}`
                 : "install the extension server in the same composition",
@@ -168,7 +173,8 @@ export const egExtensionServer: Rule = {
           } else if (typeof port === "number" && !target.ports.includes(port)) {
             findings.push({
               ...loc,
-              message: `${where}.port is ${port}, but ${target.name}.${target.namespace} (${target.from}) serves the extension on port ${target.ports.join("/")}`,
+              message:
+                `${where}.port is ${port}, but ${target.name}.${target.namespace} (${target.from}) serves the extension on port ` + `${target.ports.join("/")}`,
               hint: `set ${where}.port: ${target.ports[0]}`,
             });
           }
@@ -184,7 +190,9 @@ export const egExtensionServer: Rule = {
           findings.push({
             case: c.case,
             resource: resource.name,
-            message: `the AI Gateway chart expects Envoy Gateway in namespace ${expects}${set === undefined ? " (its default envoyGateway.namespace)" : ""}, but gateway-helm is installed in ${namespaces.join(", ")}`,
+            message:
+              `the AI Gateway chart expects Envoy Gateway in namespace ` +
+              `${expects}${set === undefined ? " (its default envoyGateway.namespace)" : ""}, but gateway-helm is installed in ${namespaces.join(", ")}`,
             hint: `set values.envoyGateway.namespace: ${namespaces[0]} on the ai-gateway-helm Release`,
           });
         }

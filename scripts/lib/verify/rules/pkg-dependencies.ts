@@ -43,7 +43,9 @@ export const pkgDependencies: Rule = {
             case: c.case,
             resource: r.name,
             file: ctx.pkg.documents.find((d) => d.object === ctx.pkg.configuration)?.file,
-            message: `API group ${group} (${kinds.join(", ")}: ${all.length} composed resource${all.length > 1 ? "s" : ""} across cases) needs provider ${packages.join(" or ")}, but ${listed}`,
+            message:
+              `API group ${group} (${kinds.join(", ")}: ${all.length} composed resource${all.length > 1 ? "s" : ""} across cases) needs provider ` +
+              `${packages.join(" or ")}, but ${listed}`,
             hint: `add {provider: <registry>/<org>/${packages[0]}, version: ...} to spec.dependsOn in crossplane.yaml`,
           });
         }

@@ -18,7 +18,9 @@ export const usageCoverage: Rule = {
         findings.push({
           case: c.case,
           resource: r.name,
-          message: `no Usage has this ${r.object.kind} (${r.object.apiVersion}${name ? ` ${name}` : ", no metadata.name"}) as spec.by, so the cluster it is installed into can be deleted before it`,
+          message:
+            `no Usage has this ${r.object.kind} (${r.object.apiVersion}${name ? ` ${name}` : ", no metadata.name"}) as spec.by, so the cluster it is ` +
+            `installed into can be deleted before it`,
           hint: name
             ? `add a Usage with spec.by {apiVersion: ${r.object.apiVersion}, kind: ${r.object.kind}, resourceRef.name: ${name}} and spec.of the cluster`
             : "give the resource a metadata.name and a Usage whose spec.by names it",

@@ -39,7 +39,8 @@ export const usageTargets: Rule = {
           if (candidates.some((t) => refMatches(ref, t.object))) continue;
           const sameName = ref.name === undefined ? [] : candidates.filter((t) => nameOf(t.object) === ref.name);
           const message = sameName.length
-            ? `spec.${side} is ${describeRef(ref)}, but ${JSON.stringify(ref.name)} in this render is ${sameName.map((t) => `${t.object.kind} ${t.object.apiVersion} (${t.name})`).join(", ")}`
+            ? `spec.${side} is ${describeRef(ref)}, but ${JSON.stringify(ref.name)} in this render is ` +
+              `${sameName.map((t) => `${t.object.kind} ${t.object.apiVersion} (${t.name})`).join(", ")}`
             : `spec.${side} is ${describeRef(ref)}, which this render does not have`;
           findings.push({
             ...loc,

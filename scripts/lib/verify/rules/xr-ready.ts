@@ -14,9 +14,10 @@
 import { at, isMap, renderedCases, str } from "../resources.js";
 import type { ComposedResource, KubeObject } from "../../render/types.js";
 import type { Rule, RuleFinding } from "../types.js";
+import { ANNOTATION_RESOURCE_NAME } from "../../paths.js";
 
 const READY_ANNOTATION = "krm.kcl.dev/ready";
-const CRN = "crossplane.io/composition-resource-name";
+const CRN = ANNOTATION_RESOURCE_NAME;
 
 /** Kinds whose controllers never write a Ready condition. */
 const neverReportsReady = (o: KubeObject) => /(^|Cluster)ProviderConfig$/.test(o.kind);
@@ -38,12 +39,16 @@ function neverReady(r: ComposedResource, observed: KubeObject | undefined): { me
     };
   if (neverReportsReady(r.object))
     return {
-      message: `${what}: ProviderConfig never reports Ready (its controller sets no Ready condition) and function-auto-ready only follows Ready, so the XR never becomes Ready`,
+      message:
+        `${what}: ProviderConfig never reports Ready (its controller sets no Ready condition) and function-auto-ready only follows Ready, so the XR ` +
+        `never becomes Ready`,
       hint: `mark it ready explicitly with the annotation ${READY_ANNOTATION}: "True"`,
     };
   if (observed && !readyCondition(observed))
     return {
-      message: `${what} is observed without a Ready condition, and function-auto-ready only follows Ready, so the XR stays not Ready while its controller reports none`,
+      message:
+        `${what} is observed without a Ready condition, and function-auto-ready only follows Ready, so the XR stays not Ready while its controller ` +
+        `reports none`,
       hint: `if its controller never sets Ready, mark it ready explicitly with the annotation ${READY_ANNOTATION}: "True"`,
     };
   return undefined;
@@ -52,7 +57,8 @@ function neverReady(r: ComposedResource, observed: KubeObject | undefined): { me
 export const xrReady: Rule = {
   id: "xr-ready",
   description:
-    "the XR can become Ready: no composed resource is left that nothing can ever mark ready (a ProviderConfig without krm.kcl.dev/ready, a resource observed without a Ready condition)",
+    "the XR can become Ready: no composed resource is left that nothing can ever mark ready (a ProviderConfig without krm.kcl.dev/ready, a resource " +
+    "observed without a Ready condition)",
   severity: "error",
   check(ctx) {
     const findings: RuleFinding[] = [];

@@ -1,6 +1,5 @@
 // The Chainsaw tests under tests/e2e/ are generated from the golden files; a stale copy fails.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
@@ -8,6 +7,7 @@ import { E2E_CASES, expectation, generateE2e, literalTree, staleE2eFiles } from 
 import { writeFilesTogether } from "../../scripts/lib/fsutil.js";
 import { checkE2e } from "../../scripts/lib/lint/index.js";
 import { ROOT } from "../../scripts/lib/paths.js";
+import { copyRepo } from "../helpers/repo.js";
 
 type Obj = Record<string, unknown> & {
   apiVersion: string;
@@ -22,8 +22,7 @@ const docs = (text: string) =>
 
 let root: string;
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), "e2e-"));
-  for (const p of ["package", "tests/cases", "tests/golden", "tests/e2e"]) cpSync(join(ROOT, p), join(root, p), { recursive: true });
+  root = copyRepo({ only: ["package", "tests/cases", "tests/golden", "tests/e2e"], prefix: "e2e-" }).root;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,13 +1,13 @@
 /** `npm run render`: one XR file through the local engine or the real crossplane render. */
-import { withEngine } from "../kcl/index.js";
-import type { Log } from "../tools.js";
-import { readObservedFile, readXrFile, type Renderer, localRenderer } from "./cases.js";
-import { loadPackage } from "./package.js";
-import { displayPath } from "../paths.js";
-import type { KubeObject } from "./types.js";
-import { isObject, toYamlDocs } from "./yaml.js";
-import { RenderError } from "./pipeline.js";
-import { checkXrs, formatXrViolations } from "../validate/xr.js";
+import { withEngine } from "./kcl/index.js";
+import type { Log } from "./tools.js";
+import { readObservedFile, readXrFile, type Renderer, localRenderer } from "./render/renderer.js";
+import { loadPackage } from "./render/package.js";
+import { displayPath } from "./paths.js";
+import type { KubeObject } from "./render/types.js";
+import { isObject, toYamlDocs } from "./render/yaml.js";
+import { RenderError } from "./render/pipeline.js";
+import { checkXrs, formatXrViolations } from "./validate/xr.js";
 
 export type EngineName = "local" | "crossplane";
 
@@ -23,7 +23,7 @@ export interface RenderFileOptions {
 /** Opens the renderer for an engine name and always closes it. */
 export async function withRenderer<T>(engine: EngineName, fn: (renderer: Renderer) => Promise<T>, log?: Log): Promise<T> {
   if (engine === "crossplane") {
-    const { createCrossplaneRenderer } = await import("./crossplane/renderer.js");
+    const { createCrossplaneRenderer } = await import("./render/crossplane/renderer.js");
     return withEngine(async (kcl) => {
       const renderer = await createCrossplaneRenderer(kcl, { log });
       try {

@@ -4,7 +4,7 @@
  * and rendered with the real KCL engine, fires exactly that rule.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -15,9 +15,10 @@ import { UserError } from "../../scripts/lib/errors.js";
 import { createEngine, type KclEngine } from "../../scripts/lib/kcl/index.js";
 import { PACKAGE_DIR, ROOT } from "../../scripts/lib/paths.js";
 import { verify, type Finding } from "../../scripts/lib/verify/index.js";
+import { copyRepo, type RepoCopy } from "../helpers/repo.js";
 
 const CASES_DIR = join(ROOT, "tests", "cases");
-const COPIED = ["kcl", "package", "tests/cases"];
+const COPIED = ["kcl", "package", "tests/cases"] as const;
 
 let engine: KclEngine;
 const temps: string[] = [];
@@ -29,26 +30,13 @@ afterAll(async () => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 
-interface Workspace {
-  root: string;
-  /** Replaces text in a file of the copy; throws when the text is not there. */
-  replace(file: string, from: string | RegExp, to: string): void;
-}
+type Workspace = RepoCopy;
 
+/** A checkout of kcl/, package/ and tests/cases (tests/helpers/repo.ts). */
 function workspace(): Workspace {
-  const root = mkdtempSync(join(tmpdir(), "verify-"));
-  temps.push(root);
-  for (const p of COPIED) cpSync(join(ROOT, p), join(root, p), { recursive: true });
-  return {
-    root,
-    replace(file, from, to) {
-      const path = join(root, file);
-      const before = readFileSync(path, "utf8");
-      const after = before.replace(from, to);
-      if (after === before) throw new Error(`test setup: ${String(from)} not found in ${file}; update this test to the current ${file}`);
-      writeFileSync(path, after);
-    },
-  };
+  const w = copyRepo({ only: COPIED, prefix: "verify-" });
+  temps.push(w.root);
+  return w;
 }
 
 /** Removes the observed resources whose composition resource name matches from every case's observed state. */

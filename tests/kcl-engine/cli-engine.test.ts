@@ -1,4 +1,4 @@
-// The CLI engine, exercised through a stand-in kcl CLI (tests/engine/standin-kcl-cli.py) built on
+// The CLI engine, exercised through a stand-in kcl CLI (tests/kcl-engine/standin-kcl-cli.py) built on
 // the same native library: the real kcl CLI cannot be installed on this machine.
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 /**
- * Facts about the charts verify knows by name (the charts' and Envoy Gateway's own sources). Rules identify a
- * Release by its chart name, never by the composed resource's name.
+ * Facts about the charts of the app catalogue that verify and the end-to-end tests know by name
+ * (from the charts' and Envoy Gateway's own sources). A Release is identified by its chart name,
+ * never by the composed resource's name.
  */
 
 /** Envoy Gateway's chart (oci://docker.io/envoyproxy/gateway-helm). */
@@ -25,3 +26,8 @@ export const AI_GATEWAY_CONTROLLER = {
   /** Default of the chart value envoyGateway.namespace: where the chart expects Envoy Gateway. */
   envoyGatewayNamespace: "envoy-gateway-system",
 } as const;
+
+/** Kinds of provider-kubernetes Object manifests that belong to the Envoy AI Gateway bundle. */
+export const AI_GATEWAY_OBJECT_KINDS = ["GatewayClass", "Gateway"] as const;
+/** The Gateway API Inference Extension CRDs the bundle installs inline (metadata.name). */
+export const AI_GATEWAY_INLINE_CRDS = /^(inferencepools|inferenceobjectives)\./;

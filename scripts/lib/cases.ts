@@ -1,28 +1,16 @@
 /**
- * Example XRs under a cases directory: <case>.yaml (one XR) and an optional
- * <case>.observed.yaml (observed composed resources). Every case renders independently;
- * a case that fails carries its message instead of stopping the others.
+ * The cases: example XRs under a cases directory (tests/cases by default), <case>.yaml (one XR)
+ * and an optional <case>.observed.yaml (observed composed resources), used by check, verify,
+ * validate and upgrade-check. Every case renders independently; a case that fails carries its
+ * message instead of stopping the others.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../errors.js";
-import { KclError, type KclEngine } from "../kcl/engine.js";
-import { displayPath } from "../paths.js";
-import { renderXr, RenderError, type RenderOptions } from "./pipeline.js";
-import type { KubeObject, LoadedPackage, RenderedCase, RenderResult } from "./types.js";
-import { parseYamlDocuments } from "./yaml.js";
-
-/** Something that renders an XR with a package: the local engine or the real crossplane render. */
-export interface Renderer {
-  readonly name: string;
-  render(pkg: LoadedPackage, xr: KubeObject, options?: RenderOptions): Promise<RenderResult>;
-  close(): Promise<void>;
-}
-
-/** The local renderer over a KCL engine (the engine stays the caller's to close). */
-export function localRenderer(engine: KclEngine): Renderer {
-  return { name: "local", render: (pkg, xr, options) => renderXr(engine, pkg, xr, options), close: async () => {} };
-}
+import { UserError } from "./errors.js";
+import { KclError, type KclEngine } from "./kcl/engine.js";
+import { displayPath } from "./paths.js";
+import { localRenderer, readObservedFile, readXrFile, type Renderer } from "./render/renderer.js";
+import type { KubeObject, LoadedPackage, RenderedCase } from "./render/types.js";
 
 const OBSERVED = ".observed.yaml";
 const ACTUAL = ".actual.yaml";
@@ -34,30 +22,6 @@ export function listCases(dir: string): string[] {
     .filter((f) => f.endsWith(".yaml") && !f.endsWith(OBSERVED) && !f.endsWith(ACTUAL))
     .map((f) => f.slice(0, -".yaml".length))
     .sort();
-}
-
-/** Reads an XR file: exactly one YAML document. */
-export function readXrFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new RenderError(displayPath(file), `cannot read the XR file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  const docs = parseYamlDocuments(text, displayPath(file));
-  if (docs.length !== 1) throw new RenderError(displayPath(file), `expected exactly one YAML document (the XR), found ${docs.length}`);
-  return docs[0];
-}
-
-/** Reads an observed-resources file: any number of documents. */
-export function readObservedFile(file: string): KubeObject[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new RenderError(displayPath(file), `cannot read the observed resources file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  return parseYamlDocuments(text, displayPath(file)) as KubeObject[];
 }
 
 export interface CaseInput {
