@@ -103,9 +103,13 @@ export default async function bench(): Promise<string[]> {
     const uw = median(upgradeWarm);
     const ua = median(upgradeAfterCheck);
     return [
-      `upgrade-check: whole command over ${cases} cases, two packages, up to three reconciles each (${renders} renders); cold, .cache/render-kcl empty (${evaluated} KCL step runs evaluated and stored) ${ms(uc)} vs \`npm run check --no-cache\` ${ms(cc)} → ${ratio(uc, cc)} (target ≤ 3×); vs \`npm run check\` with its cache ${ms(cw)} → ${ratio(uc, cw)}`,
-      `upgrade-check: first run after \`npm run check\` (${afterCheckEvaluated} KCL step runs evaluated, the rest check's) ${ms(ua)} → ${ratio(ua, cc)} of \`npm run check --no-cache\``,
-      `upgrade-check: run again (default: ${warmEvaluated} KCL step runs evaluated, all reused from .cache/render-kcl) ${ms(uw)} vs \`npm run check\` with its cache ${ms(cw)} → ${ratio(uw, cw)} (target ≤ 3×)`,
+      `upgrade-check: whole command over ${cases} cases, two packages, up to three reconciles each (${renders} renders); ` +
+        `cold, .cache/render-kcl empty (${evaluated} KCL step runs evaluated and stored) ${ms(uc)} ` +
+        `vs \`npm run check --no-cache\` ${ms(cc)} → ${ratio(uc, cc)} (target ≤ 3×); vs \`npm run check\` with its cache ${ms(cw)} → ${ratio(uc, cw)}`,
+      `upgrade-check: first run after \`npm run check\` (${afterCheckEvaluated} KCL step runs evaluated, the rest check's) ` +
+        `${ms(ua)} → ${ratio(ua, cc)} of \`npm run check --no-cache\``,
+      `upgrade-check: run again (default: ${warmEvaluated} KCL step runs evaluated, all reused from .cache/render-kcl) ` +
+        `${ms(uw)} vs \`npm run check\` with its cache ${ms(cw)} → ${ratio(uw, cw)} (target ≤ 3×)`,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

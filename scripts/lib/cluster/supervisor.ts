@@ -309,6 +309,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
         `--health-probe-port=${ports.crossplaneHealth}`,
         "--poll-interval=5s",
         "--sync-interval=30s",
+        // The XR circuit breaker (100 watch events, then 1 a second) opens while the provider
+        // simulator marks a Cluster's 50–110 composed resources Ready within a second or two;
+        // open, it lets one reconcile through every 30 s. Real providers spread those events
+        // over minutes. A larger bucket keeps the tests from waiting on it; the breaker still works.
+        "--circuit-breaker-burst=1000",
       ],
       { POD_NAMESPACE: "crossplane-system", KUBECONFIG: state.kubeconfig },
     );

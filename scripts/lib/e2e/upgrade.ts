@@ -91,7 +91,7 @@ type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (isObject(v) ? v : {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function conditionsOf(o: KubeObject | undefined): { type: string; status: string; reason?: string; message?: string }[] {
+function conditionsOf(o: KubeObject | undefined): { type: string; status: string; reason?: string; message?: string; observedGeneration?: number }[] {
   const c = rec(o?.status).conditions;
   return Array.isArray(c) ? (c as { type: string; status: string }[]) : [];
 }
@@ -147,8 +147,11 @@ async function settle(
   xrInput: RenderObject,
   kinds: Map<string, { apiVersion: string; kind: string }>,
   deadlineMs: number,
+  log: (line: string) => void,
 ): Promise<{ live: LiveComposed[]; ready: boolean; problem?: string }> {
-  const deadline = Date.now() + deadlineMs;
+  const started = Date.now();
+  const deadline = started + deadlineMs;
+  let reported = started;
   const md = xrInput.metadata ?? {};
   let stableKey = "";
   let stableFor = 0;
@@ -165,17 +168,26 @@ async function settle(
       live = await snapshot(kube, xr, kinds);
       const deleting = live.filter((l) => l.deleting).map((l) => l.ref);
       const key = JSON.stringify(live.map((l) => [l.uid, l.resourceVersion]));
-      const settled = ready?.status === "True" && latest !== undefined && revision === latest && deleting.length === 0;
+      // Synced=True and conditions of the current generation: the reconcile after the revision switch composed without error.
+      const synced = conditionsOf(xr).find((c) => c.type === "Synced");
+      const generation = Number(xr.metadata?.generation ?? 0);
+      const current = conditionsOf(xr).every((c) => c.observedGeneration === undefined || c.observedGeneration === generation);
+      const settled = ready?.status === "True" && synced?.status === "True" && current && latest !== undefined && revision === latest && deleting.length === 0;
       stableFor = settled && key === stableKey ? stableFor + 1 : 0;
       stableKey = key;
       if (stableFor >= 3) return { live, ready: true };
       last =
         `Ready=${ready?.status ?? "unset"}${ready?.status !== "True" && ready?.message ? ` (${ready.message.slice(0, 200)})` : ""}, ` +
+        `Synced=${synced?.status ?? "unset"}${current ? "" : " (conditions of an older generation)"}, ` +
         `revision ${revision || "none"} (newest ${latest ?? "none"}), ${live.length} composed` +
         (deleting.length ? `, ${deleting.length} being deleted: ${deleting.slice(0, 3).join(", ")}` : "");
     } else last = "the XR does not exist";
     if (Date.now() > deadline)
       return { live, ready: false, problem: `${xrInput.kind} ${String(md.name)} did not settle within ${deadlineMs / 1000} s: ${last}` };
+    if (Date.now() - reported >= 10_000) {
+      reported = Date.now();
+      log(`  ${xrInput.kind} ${String(md.name)} after ${Math.round((reported - started) / 1000)} s: ${last}`);
+    }
     await sleep(1000);
   }
 }
@@ -271,7 +283,7 @@ export async function runRealUpgrade(options: RealUpgradeOptions): Promise<RealU
     await kube.apply(c.xr as KubeObject);
   }
   log("waiting for the Clusters to become Ready with the older package…");
-  const before = await Promise.all(options.cases.map((c) => settle(kube, c.xr, kinds.get(c.case)!, settleMs)));
+  const before = await Promise.all(options.cases.map((c) => settle(kube, c.xr, kinds.get(c.case)!, settleMs, log)));
 
   log(`upgrading to ${options.after.dir} …`);
   await applyDefinitionAndCompositions(
@@ -280,7 +292,7 @@ export async function runRealUpgrade(options: RealUpgradeOptions): Promise<RealU
     options.waitFor,
   );
   log("waiting for the Clusters to settle on the upgraded package…");
-  const after = await Promise.all(options.cases.map((c) => settle(kube, c.xr, kinds.get(c.case)!, settleMs)));
+  const after = await Promise.all(options.cases.map((c) => settle(kube, c.xr, kinds.get(c.case)!, settleMs, log)));
 
   const cases: RealUpgradeCase[] = options.cases.map((c, i) => {
     const mismatches: string[] = [];
