@@ -254,23 +254,30 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     });
 
     step(`kube-apiserver on 127.0.0.1:${ports.apiserver}`);
-    startChild("kube-apiserver", apiserver, [
-      `--etcd-servers=${etcdUrl}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      `--secure-port=${ports.apiserver}`,
-      `--tls-cert-file=${join(pki, "apiserver.crt")}`,
-      `--tls-private-key-file=${join(pki, "apiserver.key")}`,
-      `--token-auth-file=${join(pki, "tokens.csv")}`,
-      "--authorization-mode=AlwaysAllow",
-      `--service-account-key-file=${join(pki, "service-accounts.crt")}`,
-      `--service-account-signing-key-file=${join(pki, "service-accounts.key")}`,
-      "--service-account-issuer=https://kubernetes.default.svc",
-      "--service-cluster-ip-range=10.0.0.0/24",
-      "--enable-priority-and-fairness=false",
-      "--profiling=false",
-      "--v=0",
-    ]);
+    startChild(
+      "kube-apiserver",
+      apiserver,
+      [
+        `--etcd-servers=${etcdUrl}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        `--secure-port=${ports.apiserver}`,
+        `--tls-cert-file=${join(pki, "apiserver.crt")}`,
+        `--tls-private-key-file=${join(pki, "apiserver.key")}`,
+        `--token-auth-file=${join(pki, "tokens.csv")}`,
+        "--authorization-mode=AlwaysAllow",
+        `--service-account-key-file=${join(pki, "service-accounts.crt")}`,
+        `--service-account-signing-key-file=${join(pki, "service-accounts.key")}`,
+        "--service-account-issuer=https://kubernetes.default.svc",
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--enable-priority-and-fairness=false",
+        "--profiling=false",
+        "--v=0",
+      ],
+      // A soft heap limit: Go's collector works harder near it instead of letting the heap double
+      // (the API server peaked at 700 MB during the e2e suite without it). Behaviour is unchanged.
+      { GOMEMLIMIT: "400MiB" },
+    );
     const server = `https://127.0.0.1:${ports.apiserver}`;
     state.server = server;
     const ca = readFileSync(join(pki, "ca.crt"), "utf8");
