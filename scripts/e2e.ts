@@ -6,7 +6,7 @@ import { ROOT } from "./lib/paths.js";
 import { ensureGoTool } from "./lib/tools.js";
 
 const USAGE = `usage: npm run e2e [-- --verbose]
-       npm run e2e -- --upgrade [--from <old package>] [--cases a,b]
+       npm run e2e -- --upgrade [--from <old package>] [--cases a,b | --xrs FILE] [--json]
 
 Runs the Chainsaw suite of tests/e2e/ against a local control plane (npm run cluster): reuses a
 running one, or starts one for the run and stops it afterwards. Also creates every
@@ -21,6 +21,9 @@ with what \`npm run upgrade-check\` predicts.
               package directory, a git ref, an OCI reference); it must then delete nothing.
               Default: a previous release derived from the current package by stated edits
   --cases a,b (with --upgrade) the cases of tests/cases to create
+  --xrs FILE  (with --upgrade) create these Clusters instead: exported from a control plane, e.g.
+              \`kubectl get clusters.devopstoolkit.ai -A -o yaml\` (uids, status and what Crossplane
+              recorded there are dropped)
   --json      (with --upgrade) the report as JSON: every composition resource name, predicted and observed`;
 
 await main(async () => {
@@ -29,6 +32,7 @@ await main(async () => {
     upgrade: { type: "boolean" },
     from: { type: "string" },
     cases: { type: "string" },
+    xrs: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -37,14 +41,20 @@ await main(async () => {
     return 0;
   }
   const log = (l: string) => process.stderr.write(l + "\n");
-  if (!values.upgrade && (values.from !== undefined || values.cases !== undefined || values.json))
-    throw new UsageError(`--from, --cases and --json go with --upgrade\n\n${USAGE}`);
+  if (!values.upgrade && (values.from !== undefined || values.cases !== undefined || values.xrs !== undefined || values.json))
+    throw new UsageError(`--from, --cases, --xrs and --json go with --upgrade\n\n${USAGE}`);
   if (values.upgrade) {
     const cases = values.cases
       ?.split(",")
       .map((c) => c.trim())
       .filter((c) => c !== "");
-    const report = await runUpgradeE2e({ root: ROOT, log, ...(values.from !== undefined ? { from: values.from } : {}), ...(cases ? { cases } : {}) });
+    const report = await runUpgradeE2e({
+      root: ROOT,
+      log,
+      ...(values.from !== undefined ? { from: values.from } : {}),
+      ...(cases ? { cases } : {}),
+      ...(values.xrs !== undefined ? { xrsFile: values.xrs } : {}),
+    });
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else for (const line of formatRealUpgrade(report)) process.stdout.write(line + "\n");
     return report.ok ? 0 : 1;

@@ -1,4 +1,7 @@
 /** `npm run e2e -- --upgrade`: what it refuses before it starts a control plane. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/paths.js";
@@ -18,7 +21,7 @@ describe("npm run e2e -- --upgrade", () => {
   it("--from without --upgrade is a usage error (exit 2)", async () => {
     const r = await e2e(["--from", "v1.0.0"]);
     expect(r.exitCode, r.all).toBe(2);
-    expect(r.all).toMatch(/--from, --cases and --json go with --upgrade/);
+    expect(r.all).toMatch(/--from, --cases, --xrs and --json go with --upgrade/);
   });
 });
 
@@ -28,5 +31,27 @@ describe("npm run e2e -- --upgrade --cases", () => {
     expect(r.exitCode, r.all).toBe(1);
     expect(r.all).toMatch(/error: --cases: no case nope .*cases: .*azure/);
     expect(r.all).not.toMatch(/control plane|internal error/);
+  });
+});
+
+describe("npm run e2e -- --upgrade --xrs", () => {
+  it("a file without XRs: named, with what to export, exit 1, nothing started", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "upgrade-xrs-"));
+    try {
+      const file = join(dir, "xrs.yaml");
+      writeFileSync(file, "# nothing here\n");
+      const r = await e2e(["--upgrade", "--xrs", file]);
+      expect(r.exitCode, r.all).toBe(1);
+      expect(r.all).toMatch(/xrs\.yaml: no XRs in it \(expected the output of e\.g\. `kubectl get clusters\.devopstoolkit\.ai -A -o yaml`\)/);
+      expect(r.all).not.toMatch(/control plane|internal error/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--xrs with --cases is refused", async () => {
+    const r = await e2e(["--upgrade", "--xrs", "x.yaml", "--cases", "azure"]);
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.all).toMatch(/either --cases or --xrs FILE, not both/);
   });
 });

@@ -24,7 +24,7 @@ import { formatRealUpgrade, runRealUpgrade, type RealUpgradeReport } from "./upg
 import { listCases } from "../cases.js";
 import { localRenderer } from "../render/renderer.js";
 import { UserError } from "../errors.js";
-import { loadImmutableData, resolveOldPackage } from "../upgrade/index.js";
+import { loadImmutableData, readXrsFile, resolveOldPackage } from "../upgrade/index.js";
 import { loadLiveStatus } from "../upgrade/reconcile.js";
 
 import type { Log } from "../tools.js";
@@ -95,12 +95,27 @@ export interface UpgradeE2eOptions {
   from?: string;
   /** Cases of tests/cases to create (default: DERIVED_UPGRADE_CASES, or every runnable e2e case with --from). */
   cases?: readonly string[];
+  /** Clusters exported from a control plane (as upgrade-check's --xrs) instead of cases. */
+  xrsFile?: string;
   /** The control plane's state folder (default: a fresh one under .cache/, removed afterwards). */
   stateDir?: string;
   log?: Log;
 }
 
 const UPGRADE_STATE_PREFIX = "cluster-upgrade-";
+
+/**
+ * An exported XR as it is created anew: no uid, and none of what Crossplane recorded about the
+ * old control plane (the revision and the composed resources it referenced there).
+ */
+function asNewXr(xr: RenderObject): RenderObject {
+  const copy = JSON.parse(JSON.stringify(xr)) as RenderObject & { spec?: { crossplane?: Record<string, unknown> } };
+  if (copy.metadata) delete copy.metadata.uid;
+  delete (copy as Record<string, unknown>).status;
+  const cp = copy.spec?.crossplane;
+  if (cp) for (const k of ["resourceRefs", "compositionRevisionRef"]) delete cp[k];
+  return copy;
+}
 
 /** A state folder for this run's own control plane; folders of runs whose process is gone are removed. */
 function upgradeStateDir(): string {
@@ -121,11 +136,13 @@ export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpg
   const log = options.log ?? (() => {});
   const after = loadPackage(join(options.root, LAYOUT.package));
   const before = options.from ? (await resolveOldPackage(options.from, { repoDir: options.root, env: process.env })).pkg : previousRelease(after);
-  const names = options.cases ?? (options.from ? E2E_CASES.map((c) => c.case) : DERIVED_UPGRADE_CASES);
+  if (options.xrsFile && options.cases) throw new UserError("pass either --cases or --xrs FILE, not both");
+  const exported = options.xrsFile ? readXrsFile(options.xrsFile).map((x) => ({ case: x.case, xr: asNewXr(x.xr) })) : undefined;
+  const names = exported ? [] : (options.cases ?? (options.from ? E2E_CASES.map((c) => c.case) : DERIVED_UPGRADE_CASES));
   const unknown = names.filter(
     (n) => !existsSync(join(options.root, LAYOUT.cases, `${n}.yaml`)) || !existsSync(join(options.root, LAYOUT.golden, `${n}.yaml`)),
   );
-  if (unknown.length || names.length === 0)
+  if (!exported && (unknown.length || names.length === 0))
     throw new UserError(
       "--cases: " +
         (unknown.length ? `no case ${unknown.join(", ")} (a case is tests/cases/<name>.yaml with its golden file tests/golden/<name>.yaml)` : "no case named") +
@@ -146,7 +163,7 @@ export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpg
       if (standIn) log(`real upgrade: not running ${name}: it composes ${standIn.apiVersion} ${standIn.kind}, whose CRD is a stand-in here`);
       return !standIn;
     });
-    const cases = runnable.map((name) => ({ case: name, xr: readXrFile(join(options.root, LAYOUT.cases, `${name}.yaml`)) as RenderObject }));
+    const cases = exported ?? runnable.map((name) => ({ case: name, xr: readXrFile(join(options.root, LAYOUT.cases, `${name}.yaml`)) as RenderObject }));
     return await withEngine((engine) =>
       runRealUpgrade({
         kube: cp.kube(),
