@@ -82,25 +82,8 @@ describe("the crossplane engine's servers", () => {
   });
 
   it("stop when the process is interrupted", async () => {
-    const renderer = pathToFileURL(join(ROOT, ".build", "scripts", "lib", "render", "crossplane", "renderer.js")).href;
-    const kcl = pathToFileURL(join(ROOT, ".build", "scripts", "lib", "kcl", "index.js")).href;
-    const script = `
-      const { createEngine } = await import(${JSON.stringify(kcl)});
-      const { createCrossplaneRenderer } = await import(${JSON.stringify(renderer)});
-      const engine = await createEngine();
-      const r = await createCrossplaneRenderer(engine);
-      process.stdout.write(JSON.stringify({ pid: r.functionPid, tmp: r.tmpDir }) + "\\n");
-      setInterval(() => {}, 1000);
-    `;
-    const child = execa(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, reject: false });
-    const info = await new Promise<{ pid: number; tmp: string }>((resolve, reject) => {
-      let out = "";
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]!) as { pid: number; tmp: string });
-      });
-      child.once("exit", () => reject(new Error(`child exited early: ${out}`)));
-    });
+    const { child, info: pending } = rendererProcess();
+    const info = await pending;
     expect(alive(info.pid)).toBe(true);
     child.kill("SIGINT");
     const result = await child;
