@@ -18,7 +18,7 @@ import { loadPackage } from "../render/package.js";
 import { displayPath } from "../paths.js";
 import type { KubeObject, LoadedPackage } from "../render/types.js";
 import { isObject } from "../render/yaml.js";
-import { parseYamlDocuments } from "../yamlio.js";
+import { readYamlFile } from "../yamlio.js";
 import { compareCase, type ImmutableData } from "./diff.js";
 import { DEFAULT_RECONCILES, loadLiveStatus, reconcile, type LiveStatusEntry, type ReconcileInput } from "./reconcile.js";
 import { resolveOldPackage, type OldPackage } from "./source.js";
@@ -83,13 +83,7 @@ const VOLATILE_METADATA = ["managedFields", "resourceVersion", "generation", "cr
 
 /** XRs from a file exported with `kubectl get … -o yaml`: a List (items) or a stream of objects. */
 export function readXrsFile(file: string): Input[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UserError(`${displayPath(file)}: cannot read the XRs file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  const docs = parseYamlDocuments(text, displayPath(file));
+  const docs = readYamlFile(file);
   const xrs: KubeObject[] = [];
   for (const d of docs) {
     if (isObject(d) && Array.isArray(d.items) && typeof d.kind === "string" && d.kind.endsWith("List")) xrs.push(...(d.items.filter(isObject) as KubeObject[]));
