@@ -10,7 +10,7 @@ import { CACHE_DIR, PACKAGE_DIR, ROOT, LAYOUT } from "../paths.js";
 import { loadPins } from "../tools.js";
 import { obtainSchemas } from "../validate/crds.js";
 import { CROSSPLANE_GROUPS } from "../validate/sources.js";
-import { applyCrds, readYamlDocs, type Kube, type KubeObject } from "./kube.js";
+import { applyCrds, readYamlDocs, type Kube, type KubeObject, type WaitFor } from "./kube.js";
 import { isManagedKind, type ManagedKind } from "./simulator.js";
 import { derivedCrd } from "./derived-crds.js";
 
@@ -32,8 +32,6 @@ export interface InstallReport {
   xrd: string;
   compositions: string[];
 }
-
-type WaitFor = (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>;
 
 /** apiVersion/kind of every composed resource in tests/golden/ (the first document of each file is the XR). */
 export function composedKinds(root = ROOT): ManagedKind[] {

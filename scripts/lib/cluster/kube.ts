@@ -146,12 +146,11 @@ export function readYamlDocs(file: string): KubeObject[] {
   return (readYamlFile(file, { maxAliasCount: -1 }) as KubeObject[]).filter((o) => typeof o === "object" && o.kind);
 }
 
+/** Polls check until it answers true, for at most ms; a string answer says what is still awaited. */
+export type WaitFor = (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>;
+
 /** Server-side applies CRDs and waits until each is Established. */
-export async function applyCrds(
-  kube: Kube,
-  crds: readonly KubeObject[],
-  waitFor: (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>,
-): Promise<void> {
+export async function applyCrds(kube: Kube, crds: readonly KubeObject[], waitFor: WaitFor): Promise<void> {
   await Promise.all(crds.map((c) => kube.apply(c)));
   const names = crds.map((c) => c.metadata!.name!);
   await waitFor(`${names.length} CRDs to be Established`, 30_000, async () => {

@@ -9,7 +9,7 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { applyCrds, readYamlDocs, type Kube, type KubeObject } from "../cluster/kube.js";
+import { applyCrds, readYamlDocs, type Kube, type KubeObject, type WaitFor } from "../cluster/kube.js";
 import type { ChartCrds } from "./chart-crds.js";
 import { LAYOUT } from "../paths.js";
 
@@ -64,7 +64,7 @@ export async function judgeManifests(
   kube: Kube,
   manifests: { manifest: KubeObject; cases: string[] }[],
   chartCrds: ChartCrds,
-  waitFor: (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>,
+  waitFor: WaitFor,
 ): Promise<AdmissionReport> {
   const namespaces = new Set<string>();
   for (const { manifest } of manifests) {

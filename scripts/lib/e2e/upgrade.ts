@@ -6,7 +6,7 @@
  * creates, updates in place, leaves alone) is recorded and compared, composition resource name
  * by composition resource name, with what `npm run upgrade-check` predicts for the same XRs.
  */
-import type { Kube, KubeObject } from "../cluster/kube.js";
+import type { Kube, KubeObject, WaitFor } from "../cluster/kube.js";
 import { applyDefinitionAndCompositions } from "../cluster/install.js";
 import type { Renderer } from "../render/renderer.js";
 import type { LoadedPackage, KubeObject as RenderObject } from "../render/types.js";
@@ -16,8 +16,6 @@ import { comparePackages } from "../upgrade/index.js";
 import type { LiveStatusEntry } from "../upgrade/reconcile.js";
 import type { UpgradeFinding } from "../upgrade/types.js";
 import { ANNOTATION_RESOURCE_NAME } from "../paths.js";
-
-export type WaitFor = (what: string, ms: number, check: () => Promise<boolean | string>) => Promise<void>;
 
 /** What happens to one composition resource name's live object(s) across the upgrade. */
 export type Effect = "deleted" | "created" | "updated" | "unchanged" | "replaced";
