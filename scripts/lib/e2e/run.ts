@@ -102,6 +102,18 @@ export interface UpgradeE2eOptions {
   log?: Log;
 }
 
+/**
+ * Why a case cannot run here, or undefined: a case runs only when every kind its golden file
+ * composes is served by the provider's own CRD, not by a stand-in (derived) one.
+ */
+function whyNotRun(root: string, name: string, derived: readonly MissingKind[]): string | undefined {
+  const golden = join(root, LAYOUT.golden, `${name}.yaml`);
+  const kinds = parseRenderStream(readFileSync(golden, "utf8"), golden).map((o) => `${o.apiVersion} ${o.kind}`);
+  const standIn = derived.filter((d) => kinds.includes(`${d.apiVersion} ${d.kind}`));
+  if (standIn.length === 0) return undefined;
+  return `composes ${standIn.map((d) => `${d.apiVersion} ${d.kind}`).join(", ")}, whose CRDs are stand-ins here: ${standIn[0]!.reason}`;
+}
+
 const UPGRADE_STATE_PREFIX = "cluster-upgrade-";
 
 /**
@@ -156,12 +168,10 @@ export async function runUpgradeE2e(options: UpgradeE2eOptions): Promise<RealUpg
     log(
       cp.reused ? "real upgrade: reusing the running control plane" : `real upgrade: control plane ready in ${((cp.state.readyMs ?? 0) / 1000).toFixed(1)} s`,
     );
-    const derived = new Set((cp.install?.derived ?? []).map((d) => `${d.apiVersion} ${d.kind}`));
     const runnable = names.filter((name) => {
-      const golden = join(options.root, LAYOUT.golden, `${name}.yaml`);
-      const standIn = parseRenderStream(readFileSync(golden, "utf8"), golden).find((o) => derived.has(`${o.apiVersion} ${o.kind}`));
-      if (standIn) log(`real upgrade: not running ${name}: it composes ${standIn.apiVersion} ${standIn.kind}, whose CRD is a stand-in here`);
-      return !standIn;
+      const why = whyNotRun(options.root, name, cp.install?.derived ?? []);
+      if (why) log(`real upgrade: not running ${name}: it ${why}`);
+      return !why;
     });
     const cases = exported ?? runnable.map((name) => ({ case: name, xr: readXrFile(join(options.root, LAYOUT.cases, `${name}.yaml`)) as RenderObject }));
     return await withEngine((engine) =>
@@ -201,15 +211,9 @@ async function runSuite(options: E2eOptions): Promise<E2eReport> {
     const derived = install?.derived ?? [];
     const notRun: { case: string; reason: string }[] = [];
     const runnable = E2E_CASES.filter((c) => {
-      const golden = join(options.root, LAYOUT.golden, `${c.case}.yaml`);
-      const kinds = parseRenderStream(readFileSync(golden, "utf8"), golden).map((o) => `${o.apiVersion} ${o.kind}`);
-      const standIn = derived.filter((d) => kinds.includes(`${d.apiVersion} ${d.kind}`));
-      if (standIn.length)
-        notRun.push({
-          case: c.case,
-          reason: `composes ${standIn.map((d) => `${d.apiVersion} ${d.kind}`).join(", ")}, whose CRDs are stand-ins here: ${standIn[0]!.reason}`,
-        });
-      return standIn.length === 0;
+      const reason = whyNotRun(options.root, c.case, derived);
+      if (reason) notRun.push({ case: c.case, reason });
+      return !reason;
     });
     log(`chainsaw test ${runnable.map((c) => `${E2E_DIR}/${c.case}`).join(" ")} …`);
     const r = await execa(

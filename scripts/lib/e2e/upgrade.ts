@@ -12,6 +12,7 @@ import type { Renderer } from "../render/renderer.js";
 import type { LoadedPackage, KubeObject as RenderObject } from "../render/types.js";
 import { isObject } from "../render/yaml.js";
 import { diffValues, type ImmutableData } from "../upgrade/diff.js";
+import { describeObject } from "../upgrade/effects.js";
 import { comparePackages } from "../upgrade/index.js";
 import type { LiveStatusEntry } from "../upgrade/reconcile.js";
 import type { UpgradeFinding } from "../upgrade/types.js";
@@ -71,7 +72,6 @@ export interface RealUpgradeOptions {
 }
 
 const COMPOSITE_LABEL = "crossplane.io/composite";
-const CRN_ANNOTATION = ANNOTATION_RESOURCE_NAME;
 /** Annotations written by controllers, not by the composition. */
 const CONTROLLER_ANNOTATIONS = /^(crossplane\.io\/external-(create|update)-[a-z]+|kubectl\.kubernetes\.io\/)/;
 
@@ -99,8 +99,8 @@ function liveComposed(o: KubeObject): LiveComposed {
   const annotations = Object.fromEntries(Object.entries(rec(md.annotations)).filter(([k]) => !CONTROLLER_ANNOTATIONS.test(k)));
   return {
     uid: String(md.uid ?? ""),
-    crn: String(rec(md.annotations)[CRN_ANNOTATION] ?? ""),
-    ref: `${o.kind}/${md.namespace ? `${String(md.namespace)}/` : ""}${String(md.name ?? "?")}`,
+    crn: String(rec(md.annotations)[ANNOTATION_RESOURCE_NAME] ?? ""),
+    ref: describeObject(o as RenderObject),
     resourceVersion: String(md.resourceVersion ?? ""),
     deleting: md.deletionTimestamp !== undefined,
     view: { labels: rec(md.labels), annotations, spec: o.spec ?? null },
